@@ -1,0 +1,13 @@
+# Every external dependency, all from Debian packages (scripts/install-deps.sh). No downloads.
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
+if(GRANTOR_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

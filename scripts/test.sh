@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds with warnings as errors, assembles
+# the charms, and runs every test (unit, integration against real PostgreSQL 15 and MariaDB
+# 10.11 servers that the tests start and stop themselves, end-to-end on the local model), then
+# the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+bash scripts/install-deps.sh
+
+echo "== build (RelWithDebInfo, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGRANTOR_WARNINGS_AS_ERRORS=ON >/dev/null
+cmake --build build -j"$jobs"
+cmake --build build --target charms
+
+echo "== tests: unit, integration, e2e"
+(cd build && ctest --output-on-failure --timeout 600)
+
+echo "== unit tests under ASan + UBSan"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGRANTOR_SANITIZE=ON \
+      -DGRANTOR_WARNINGS_AS_ERRORS=ON >/dev/null
+cmake --build build-asan --target grantor_unit_tests -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest -L unit --output-on-failure --timeout 600)

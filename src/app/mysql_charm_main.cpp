@@ -1,0 +1,5 @@
+// dispatch for the grantor mysql charm.
+#include "app/dispatch_main.hpp"
+#include "grantor/charms/charms.hpp"
+
+int main() { return grantor::app::DispatchMain(grantor::charms::MakeMysqlCharm()); }
