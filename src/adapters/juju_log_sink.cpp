@@ -3,6 +3,12 @@
 #include <cstdio>
 #include <string>
 
+// Compiled spdlog only instantiates base_sink for std::mutex and null_mutex; the template's
+// definitions are needed here for base_sink<std::recursive_mutex> (see the header).
+#include <spdlog/sinks/base_sink-inl.h>
+
+template class spdlog::sinks::base_sink<std::recursive_mutex>;
+
 namespace grantor::adapters {
 namespace {
 

@@ -22,6 +22,7 @@ constexpr std::string_view kHexDigits = "0123456789abcdef";
 class RandomBytes {
  public:
   explicit RandomBytes(std::size_t size) : bytes_(size) {
+    if (size == 0) return;
     if (size > static_cast<std::size_t>(INT_MAX) ||
         RAND_bytes(bytes_.data(), static_cast<int>(size)) != 1) {
       throw std::runtime_error("the CSPRNG failed to produce random bytes");

@@ -1,5 +1,10 @@
-// dispatch for the grantor mysql charm.
+// dispatch for the grantor-mysql charm.
 #include "app/dispatch_main.hpp"
+#include "grantor/adapters/password.hpp"
 #include "grantor/charms/charms.hpp"
+#include "grantor/db/mysql.hpp"
 
-int main() { return grantor::app::DispatchMain(grantor::charms::MakeMysqlCharm()); }
+int main() {
+  return grantor::app::DispatchMain(grantor::charms::MakeMysqlCharm(
+      grantor::db::ConnectMariaDb, [] { return grantor::adapters::GeneratePassword(); }));
+}

@@ -1,0 +1,316 @@
+#include "charms/provider_parts.hpp"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "grantor/core/identity.hpp"
+#include "grantor/juju/errors.hpp"
+
+namespace grantor::charms {
+namespace {
+
+constexpr std::size_t kMinPasswordLength = 16;
+constexpr const char* kProblemPrefix = "problem.";
+constexpr const char* kPendingPrefix = "pending.";
+
+bool OnlyChars(const std::string& text, const std::string& extra) {
+  return std::all_of(text.begin(), text.end(), [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           extra.find(c) != std::string::npos;
+  });
+}
+
+std::string ConfigString(const nlohmann::json& config, const std::string& key) {
+  auto it = config.find(key);
+  return it != config.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::string HostPort(const std::string& host, int port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// A libpq conninfo value, quoted when it holds anything but plain characters.
+std::string ConninfoValue(const std::string& value) {
+  if (!value.empty() && OnlyChars(value, "._-:/")) return value;
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
+  }
+  return quoted + "'";
+}
+
+std::string JoinSpaces(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
+  return out;
+}
+
+// Checks the action's common preconditions; returns false (after action-fail) when unmet.
+bool CheckPasswordActionTarget(const std::string& action, juju::JujuBackend& backend,
+                               const nlohmann::json& params) {
+  if (!backend.IsLeader()) {
+    backend.ActionFail(action + " can only run on the leader unit: juju run " +
+                       backend.context().app_name + "/leader " + action);
+    return false;
+  }
+  const auto username = params.contains("username") && params["username"].is_string()
+                            ? params["username"].get<std::string>()
+                            : std::string("operator");
+  if (username != "operator") {
+    backend.ActionFail("unknown user \"" + core::Printable(username) +
+                       "\": the charm's only internal user is operator");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Get(const std::map<std::string, std::string>& bag, const std::string& key) {
+  auto it = bag.find(key);
+  return it == bag.end() ? std::string{} : it->second;
+}
+
+std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::json& config,
+                                                               const ProviderSpec& spec) {
+  ProviderConfig out;
+  out.server.host = ConfigString(config, "host");
+  out.admin_secret = ConfigString(config, "admin-credentials");
+  std::string missing;
+  if (out.server.host.empty()) missing = "host";
+  if (out.admin_secret.empty()) missing += std::string(missing.empty() ? "" : ", ") + "admin-credentials";
+  if (!missing.empty()) return core::Problem{"set config: " + missing};
+
+  if (out.server.host.size() > 255 || !OnlyChars(out.server.host, ".-_:/[]")) {
+    return core::Problem{"config host \"" + core::Printable(out.server.host) +
+                         "\" is not a host name, address or socket directory"};
+  }
+  auto port = config.find("port");
+  out.server.port = spec.default_port;
+  if (port != config.end() && port->is_number_integer()) out.server.port = port->get<int>();
+  if (out.server.port < 1 || out.server.port > 65535) {
+    return core::Problem{"config port must be between 1 and 65535"};
+  }
+  const auto ssl_mode = ConfigString(config, "ssl-mode");
+  const auto mode = db::ParseSslMode(ssl_mode.empty() ? "prefer" : ssl_mode);
+  if (!mode) {
+    return core::Problem{"config ssl-mode \"" + core::Printable(ssl_mode) +
+                         "\" must be one of disable, allow, prefer, require, verify-ca, verify-full"};
+  }
+  out.server.ssl_mode = *mode;
+  out.server.ssl_ca = ConfigString(config, "ssl-ca");
+  out.server.dbname = ConfigString(config, "maintenance-database");
+  if (out.server.dbname.empty()) out.server.dbname = spec.default_maintenance_db;
+  if (out.server.dbname.size() > 63 || !OnlyChars(out.server.dbname, "_.-")) {
+    return core::Problem{"config maintenance-database is not a valid database name"};
+  }
+  out.tls = *mode == db::SslMode::kRequire || *mode == db::SslMode::kVerifyCa ||
+            *mode == db::SslMode::kVerifyFull;
+  out.tls_ca = out.server.ssl_ca;
+
+  out.endpoints = ConfigString(config, "published-endpoints");
+  if (out.endpoints.empty()) out.endpoints = HostPort(out.server.host, out.server.port);
+  out.read_only_endpoints = ConfigString(config, "published-read-only-endpoints");
+  if (out.read_only_endpoints.empty()) out.read_only_endpoints = out.endpoints;
+  for (const auto* value : {&out.endpoints, &out.read_only_endpoints}) {
+    if (value->size() > 1024 || !OnlyChars(*value, ".-_:,[]")) {
+      return core::Problem{"config published endpoints must be comma-separated host:port values"};
+    }
+  }
+  return out;
+}
+
+std::variant<AdminCredentials, core::Problem> ReadAdminCredentials(juju::JujuBackend& backend,
+                                                                   const std::string& uri,
+                                                                   const std::string& app) {
+  juju::Databag content;
+  try {
+    content = backend.SecretGet(uri, {}, juju::SecretRead::kRefresh);
+  } catch (const juju::ModelError&) {
+    return core::Problem{"admin-credentials: cannot read secret " + uri.substr(0, 100) +
+                         "; grant it with: juju grant-secret <secret> " + app};
+  }
+  AdminCredentials admin{Get(content, "username"), Get(content, "password")};
+  if (admin.username.empty() || admin.password.empty()) {
+    return core::Problem{"admin-credentials secret must have keys username and password"};
+  }
+  return admin;
+}
+
+juju::Databag ReadOwnSecret(juju::JujuBackend& backend, const std::string& label) {
+  try {
+    return backend.SecretGet({}, label, juju::SecretRead::kRefresh);
+  } catch (const juju::SecretNotFoundError&) {
+    return {};
+  }
+}
+
+// --- ProblemStore ------------------------------------------------------------------------------
+
+juju::Databag& ProblemStore::Current() {
+  if (!loaded_) {
+    original_ = backend_.StateGet();
+    current_ = original_;
+    loaded_ = true;
+  }
+  return current_;
+}
+
+void ProblemStore::Set(int relation_id, const std::string& message) {
+  Current()[kProblemPrefix + std::to_string(relation_id)] = message;
+}
+
+void ProblemStore::MarkPending(int relation_id) {
+  Current()[kPendingPrefix + std::to_string(relation_id)] = "1";
+}
+
+bool ProblemStore::IsPending(int relation_id) {
+  return Current().contains(kPendingPrefix + std::to_string(relation_id));
+}
+
+void ProblemStore::Clear(int relation_id) {
+  Current().erase(kProblemPrefix + std::to_string(relation_id));
+  Current().erase(kPendingPrefix + std::to_string(relation_id));
+}
+
+std::vector<std::string> ProblemStore::Messages() {
+  std::vector<std::pair<int, std::string>> by_id;
+  for (const auto& [key, value] : Current()) {
+    if (key.rfind(kProblemPrefix, 0) == 0) {
+      by_id.emplace_back(std::atoi(key.c_str() + std::string(kProblemPrefix).size()), value);
+    }
+  }
+  std::sort(by_id.begin(), by_id.end());
+  std::vector<std::string> messages;
+  for (auto& entry : by_id) messages.push_back(std::move(entry.second));
+  return messages;
+}
+
+void ProblemStore::Save() {
+  if (!loaded_) return;
+  juju::Databag changes;
+  for (const auto& [key, value] : current_) {
+    if (Get(original_, key) != value) changes[key] = value;
+  }
+  if (!changes.empty()) backend_.StateSet(changes);
+  for (const auto& [key, value] : original_) {
+    if (!current_.contains(key)) backend_.StateDelete(key);
+  }
+  original_ = current_;
+}
+
+// --- legacy ------------------------------------------------------------------------------------
+
+std::variant<std::string, core::Problem> ParseLegacyRequest(const juju::Databag& remote,
+                                                            const std::string& relation,
+                                                            const std::string& remote_app,
+                                                            core::Dialect dialect) {
+  if (!Get(remote, "roles").empty()) {
+    return core::Problem{"relation " + relation +
+                         ": roles requested through relation, use the database endpoint instead"};
+  }
+  if (!Get(remote, "extensions").empty()) {
+    return core::Problem{"relation " + relation +
+                         ": extensions requested through relation are not managed by grantor"};
+  }
+  std::string database = Get(remote, "database");
+  if (database.empty()) database = remote_app;
+  if (auto problem = core::DatabaseNameProblem(database, dialect)) {
+    return core::Problem{"relation " + relation + ": " + *problem};
+  }
+  return database;
+}
+
+std::pair<std::string, std::string> FirstHostPort(const std::string& endpoints) {
+  const std::string first = endpoints.substr(0, endpoints.find(','));
+  const auto colon = first.rfind(':');
+  if (colon == std::string::npos) return {first, ""};
+  std::string host = first.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return {host, first.substr(colon + 1)};
+}
+
+core::Fields PgsqlFields(const LegacyFields& fields, const std::vector<std::string>& remote_units) {
+  const auto [host, port] = FirstHostPort(fields.endpoints);
+  core::Fields out{{"allowed-units", JoinSpaces(remote_units)},
+                   {"host", host},
+                   {"port", port},
+                   {"user", fields.user},
+                   {"password", fields.password},
+                   {"database", fields.database},
+                   {"state", "standalone"},
+                   {"version", fields.version}};
+  out["master"] = "dbname=" + ConninfoValue(fields.database) + " host=" + ConninfoValue(host) +
+                  " password=" + ConninfoValue(fields.password) + " port=" + ConninfoValue(port) +
+                  " user=" + ConninfoValue(fields.user);
+  return out;
+}
+
+core::Fields MysqlFields(const LegacyFields& fields) {
+  const auto [host, port] = FirstHostPort(fields.endpoints);
+  return {{"host", host},
+          {"port", port},
+          {"user", fields.user},
+          {"password", fields.password},
+          {"database", fields.database}};
+}
+
+// --- actions -----------------------------------------------------------------------------------
+
+void SetPasswordAction(const ProviderSpec& spec, const EngineFactory& engines,
+                       const PasswordSource& passwords, juju::JujuBackend& backend) {
+  const auto params = backend.ActionGet();
+  if (!CheckPasswordActionTarget("set-password", backend, params)) return;
+  std::string password = passwords();
+  if (params.contains("password")) {
+    if (!params["password"].is_string()) return backend.ActionFail("password must be a string");
+    password = params["password"].get<std::string>();
+    if (password.size() < kMinPasswordLength) {
+      return backend.ActionFail("password is too weak: use at least " +
+                                std::to_string(kMinPasswordLength) +
+                                " characters, or omit it for a random one");
+    }
+    if (auto problem = core::PasswordProblem(password)) return backend.ActionFail(*problem);
+  }
+  auto config = ReadProviderConfig(backend.ConfigGet(), spec);
+  if (auto* problem = std::get_if<core::Problem>(&config)) {
+    return backend.ActionFail("the charm is not configured: " + problem->message);
+  }
+  const auto current = ReadOwnSecret(backend, kOperatorSecretLabel);
+  if (Get(current, "password").empty()) {
+    return backend.ActionFail("the operator user does not exist yet: wait until the charm is active");
+  }
+  auto connection = std::get<ProviderConfig>(config).server;
+  connection.user = Get(current, "username");
+  connection.password = Get(current, "password");
+  try {
+    engines(connection)->SetPassword(connection.user, password);
+  } catch (const db::DbError& error) {
+    return backend.ActionFail("cannot change the password on " + spec.engine_label + ": " +
+                              error.what());
+  }
+  juju::SecretOptions options;
+  options.label = kOperatorSecretLabel;
+  const auto info = backend.SecretInfoGet({}, kOperatorSecretLabel);
+  backend.SecretSet(info.id, {{"username", connection.user}, {"password", password}}, options);
+  backend.ActionSet({{"username", "operator"}, {"database-user", connection.user}});
+  spdlog::info("rotated the password of internal user {}", connection.user);
+}
+
+void GetPasswordAction(const ProviderSpec&, juju::JujuBackend& backend) {
+  const auto params = backend.ActionGet();
+  if (!CheckPasswordActionTarget("get-password", backend, params)) return;
+  const auto current = ReadOwnSecret(backend, kOperatorSecretLabel);
+  if (Get(current, "password").empty()) {
+    return backend.ActionFail("the operator user does not exist yet: wait until the charm is active");
+  }
+  backend.ActionSet({{"username", "operator"},
+                     {"database-user", Get(current, "username")},
+                     {"password", Get(current, "password")}});
+}
+
+}  // namespace grantor::charms

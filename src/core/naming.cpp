@@ -1,0 +1,158 @@
+#include "grantor/core/naming.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+
+namespace grantor::core {
+namespace {
+
+constexpr std::size_t kPostgresMaxName = 63;
+constexpr std::size_t kMySqlMaxDatabase = 64;
+constexpr std::size_t kMySqlMaxUser = 32;
+constexpr std::size_t kPrintableMax = 64;
+
+bool IsAlnumOrUnderscore(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Characters allowed after the first one. `allow_dot` is false for MySQL database names.
+bool IsTailChar(char c, bool allow_dot) {
+  return IsAlnumOrUnderscore(c) || c == '-' || (allow_dot && c == '.');
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+  return out;
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// Checks length and character set; `what` names the thing in the message.
+std::optional<std::string> ShapeProblem(std::string_view name, std::string_view what,
+                                        std::size_t max_length, bool allow_dot, bool allow_empty) {
+  if (name.empty()) {
+    if (allow_empty) return std::nullopt;
+    return std::string(what) + " must not be empty";
+  }
+  if (name.size() > max_length) {
+    return std::string(what) + " '" + Printable(name) + "' is longer than " +
+           std::to_string(max_length) + " characters";
+  }
+  const bool first_ok = IsAlnumOrUnderscore(name.front());
+  const bool tail_ok = std::all_of(name.begin() + 1, name.end(),
+                                   [allow_dot](char c) { return IsTailChar(c, allow_dot); });
+  if (!first_ok || !tail_ok) {
+    return std::string(what) + " '" + Printable(name) + "' may only contain letters, digits, '_'" +
+           (allow_dot ? ", '.'" : "") + " and '-' (not first)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Reserved(std::string_view name, std::string_view what) {
+  return std::string(what) + " '" + Printable(name) + "' is reserved";
+}
+
+bool IsReservedPostgresDatabase(const std::string& lower) {
+  return lower == "postgres" || lower == "template0" || lower == "template1";
+}
+
+bool IsReservedMySqlDatabase(const std::string& lower) {
+  return lower == "mysql" || lower == "sys" || lower == "information_schema" ||
+         lower == "performance_schema";
+}
+
+bool IsReservedPostgresUser(const std::string& lower) {
+  static constexpr std::array<std::string_view, 7> kExact = {
+      "postgres", "public", "none", "current_user", "current_role", "session_user",
+      kPostgresAdminRole};
+  return std::find(kExact.begin(), kExact.end(), lower) != kExact.end() ||
+         StartsWith(lower, "pg_") || StartsWith(lower, kOwnerRolePrefix);
+}
+
+bool IsReservedMySqlUser(const std::string& lower) {
+  return lower == "root" || StartsWith(lower, "mysql.") || StartsWith(lower, "mariadb.");
+}
+
+std::uint64_t Fnv1a64(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::optional<std::string> DatabaseNameProblem(std::string_view name, Dialect dialect) {
+  const bool postgres = dialect == Dialect::kPostgres;
+  auto problem = ShapeProblem(name, "database name", postgres ? kPostgresMaxName : kMySqlMaxDatabase,
+                              /*allow_dot=*/postgres, /*allow_empty=*/false);
+  if (problem) return problem;
+  const std::string lower = Lower(name);
+  if (postgres ? IsReservedPostgresDatabase(lower) : IsReservedMySqlDatabase(lower)) {
+    return Reserved(name, "database name");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> UserNameProblem(std::string_view name, Dialect dialect) {
+  const bool postgres = dialect == Dialect::kPostgres;
+  auto problem = ShapeProblem(name, "user name", postgres ? kPostgresMaxName : kMySqlMaxUser,
+                              /*allow_dot=*/true, /*allow_empty=*/false);
+  if (problem) return problem;
+  const std::string lower = Lower(name);
+  if (postgres ? IsReservedPostgresUser(lower) : IsReservedMySqlUser(lower)) {
+    return Reserved(name, "user name");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> UserPrefixProblem(std::string_view prefix, Dialect dialect) {
+  const bool postgres = dialect == Dialect::kPostgres;
+  return ShapeProblem(prefix, "user prefix", postgres ? kPostgresMaxName : kMySqlMaxUser,
+                      /*allow_dot=*/true, /*allow_empty=*/true);
+}
+
+std::optional<std::string> PasswordProblem(std::string_view password) {
+  if (password.empty()) return "password must not be empty";
+  if (password.size() > kMaxPasswordLength) {
+    return "password is longer than " + std::to_string(kMaxPasswordLength) + " bytes";
+  }
+  const bool has_control = std::any_of(password.begin(), password.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+  if (has_control) return "password must not contain control characters";
+  return std::nullopt;
+}
+
+std::string DatabaseOwnerRole(std::string_view database) {
+  std::string role = std::string(kOwnerRolePrefix) + std::string(database);
+  if (role.size() <= kPostgresMaxName) return role;
+  constexpr std::size_t kKept = 32;
+  std::array<char, 17> hex{};
+  std::snprintf(hex.data(), hex.size(), "%016llx",
+                static_cast<unsigned long long>(Fnv1a64(database)));
+  return std::string(kOwnerRolePrefix) + std::string(database.substr(0, kKept)) + "_" + hex.data();
+}
+
+std::string Printable(std::string_view untrusted) {
+  std::string out;
+  const std::size_t keep = std::min(untrusted.size(), kPrintableMax);
+  out.reserve(keep + 3);
+  for (std::size_t i = 0; i < keep; ++i) {
+    const char c = untrusted[i];
+    out.push_back(IsTailChar(c, /*allow_dot=*/true) ? c : '?');
+  }
+  if (untrusted.size() > kPrintableMax) out += "...";
+  return out;
+}
+
+}  // namespace grantor::core

@@ -1,0 +1,95 @@
+#include "db/mysql/sql.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace grantor::db::mysql {
+namespace {
+
+constexpr std::array<std::string_view, 19> kAdminPrivileges = {
+    "ALTER",          "ALTER ROUTINE", "CREATE",      "CREATE ROUTINE", "CREATE TEMPORARY TABLES",
+    "CREATE VIEW",    "DELETE",        "DROP",        "EVENT",          "EXECUTE",
+    "INDEX",          "INSERT",        "LOCK TABLES", "REFERENCES",     "SELECT",
+    "SHOW DATABASES", "SHOW VIEW",     "TRIGGER",     "UPDATE"};
+
+std::string Quote(std::string_view name, bool escape_wildcards) {
+  std::string out = "`";
+  for (const char c : name) {
+    if (c == '`') out += '`';
+    if (escape_wildcards && (c == '_' || c == '%')) out += '\\';
+    out += c;
+  }
+  out += '`';
+  return out;
+}
+
+bool IsConnectionErrno(unsigned int code) {
+  switch (code) {
+    case 1040:  // too many connections
+    case 1045:  // access denied (bad credentials)
+    case 1129:  // host blocked
+    case 1130:  // host not allowed
+    case 1152:  // aborted connection
+    case 1153:  // packet too large
+    case 1158:
+    case 1159:
+    case 1160:
+    case 1161:  // network read/write errors
+    case 1053:  // server shutdown in progress
+    case 1927:  // connection was killed
+      return true;
+    default:
+      return code >= 2000 && code < 3000 && code != 2014;  // CR_* client errors, not "out of sync"
+  }
+}
+
+}  // namespace
+
+std::string QuoteIdentifier(std::string_view name) { return Quote(name, false); }
+
+std::string QuoteGrantDatabase(std::string_view name) { return Quote(name, true); }
+
+ErrorKind KindFromErrno(unsigned int code) {
+  if (IsConnectionErrno(code)) return ErrorKind::kConnection;
+  switch (code) {
+    case 1044:
+    case 1142:
+    case 1227:
+    case 1410:
+    case 1698:
+      return ErrorKind::kAccessDenied;
+    case 1007:
+      return ErrorKind::kAlreadyExists;
+    case 1049:
+    case 1094:
+    case 1133:
+    case 1141:
+      return ErrorKind::kNotFound;
+    default:
+      return ErrorKind::kOther;
+  }
+}
+
+std::vector<std::string> GlobalPrivileges(const ExtraRoles& roles, Flavour flavour) {
+  std::vector<std::string> privileges;
+  if (roles.contains(ExtraRole::kAdmin)) {
+    privileges.assign(kAdminPrivileges.begin(), kAdminPrivileges.end());
+  }
+  if (roles.contains(ExtraRole::kCreateDb)) privileges.emplace_back("CREATE");
+  if (roles.contains(ExtraRole::kCreateRole)) {
+    privileges.emplace_back("CREATE USER");
+    if (flavour == Flavour::kMySql) {  // MySQL 8 has separate role privileges; MariaDB does not
+      privileges.emplace_back("CREATE ROLE");
+      privileges.emplace_back("DROP ROLE");
+    }
+  }
+  std::sort(privileges.begin(), privileges.end());
+  privileges.erase(std::unique(privileges.begin(), privileges.end()), privileges.end());
+  return privileges;
+}
+
+std::string ShortVersion(std::string_view banner) {
+  return std::string(banner.substr(0, banner.find('-')));
+}
+
+}  // namespace grantor::db::mysql

@@ -1,0 +1,22 @@
+#pragma once
+// libpq connection strings built from a ConnectionConfig. Private to the PostgreSQL engine (and
+// its tests): values are quoted so that no value can inject another keyword.
+
+#include <string>
+#include <string_view>
+
+#include "grantor/db/config.hpp"
+
+namespace grantor::db::postgres {
+
+/// `value` as a libpq conninfo value: wrapped in single quotes, with backslash and single quote
+/// escaped by a backslash ("a'b" -> 'a\'b').
+std::string QuoteConninfoValue(std::string_view value);
+
+/// A conninfo string for `config`, connecting to `dbname` (empty: config.dbname, else
+/// "postgres"). `sslrootcert` is the path of the CA file or empty. Contains the password: never
+/// log it.
+std::string BuildConninfo(const ConnectionConfig& config, std::string_view dbname,
+                          std::string_view sslrootcert);
+
+}  // namespace grantor::db::postgres

@@ -1,0 +1,336 @@
+#pragma once
+// The one behavioural contract of grantor::db::Engine, run against every implementation
+// (Kea's GenericLeaseMgrTest idea as a gtest typed suite): FakeEngine in the unit binary,
+// PostgreSQL and MariaDB in the integration binary. A behaviour the fake shows but a real
+// server does not (or the reverse) fails here, which keeps the fake honest.
+//
+// Instantiate with a Harness type that provides:
+//   Harness()                            connects to the engine under test (a fresh server
+//                                        state is not required: every name is unique per test)
+//   db::Engine& engine()
+//   core::Dialect dialect() const
+//   const std::string& prefix() const    unique per test, <= 12 chars, e.g. "gt1a2b3c4d_"
+//   std::unique_ptr<ProbeSession> Login(user, password, database)
+//                                        logs in as a client would, with a fresh connection;
+//                                        throws (anything) when the login is refused
+//   db::EnginePtr ConnectToDownServer()  an engine for a server that is not running; may throw
+//                                        from the factory already
+// and cleans up what it created (users under prefix()) in its destructor.
+//
+//   using Impls = ::testing::Types<MyHarness>;
+//   INSTANTIATE_TYPED_TEST_SUITE_P(My, EngineContract, Impls);
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grantor/core/naming.hpp"
+#include "grantor/db/engine.hpp"
+
+namespace grantor::contract {
+
+/// A client session logged in as a relation user, used to observe what the engine granted.
+/// Every method throws (anything) when the server refuses or the session is gone.
+class ProbeSession {
+ public:
+  virtual ~ProbeSession() = default;
+  /// Runs a trivial statement; false when the session was terminated.
+  virtual bool Alive() = 0;
+  /// CREATE TABLE <table> (v text) in the session's database.
+  virtual void CreateTable(const std::string& table) = 0;
+  virtual void Insert(const std::string& table, const std::string& value) = 0;
+  /// Values of <table> in the session's database, sorted.
+  virtual std::vector<std::string> Select(const std::string& table) = 0;
+  /// CREATE DATABASE <name>.
+  virtual void CreateDatabase(const std::string& name) = 0;
+};
+
+/// Expects `statement` to throw db::DbError of `expected_kind`.
+#define GRANTOR_EXPECT_DB_ERROR(statement, expected_kind)                                 \
+  do {                                                                                    \
+    try {                                                                                 \
+      statement;                                                                          \
+      ADD_FAILURE() << #statement " did not throw";                                       \
+    } catch (const ::grantor::db::DbError& grantor_error) {                               \
+      EXPECT_EQ(::grantor::db::ErrorKindName(grantor_error.kind()),                       \
+                ::grantor::db::ErrorKindName(expected_kind))                              \
+          << #statement ": " << grantor_error.what();                                     \
+    }                                                                                     \
+  } while (false)
+
+template <typename Harness>
+class EngineContract : public ::testing::Test {
+ protected:
+  db::Engine& engine() { return harness_.engine(); }
+  std::string Name(const std::string& suffix) const { return harness_.prefix() + suffix; }
+
+  db::UserSpec Spec(const std::string& user, const std::string& password,
+                    std::optional<std::string> database, db::ExtraRoles roles = {}) const {
+    return db::UserSpec{user, password, std::move(database), std::move(roles)};
+  }
+  /// A database plus a user in it; returns the user's name.
+  std::string MakeUserWithDatabase(const std::string& user_suffix, const std::string& db,
+                                   const std::string& password, db::ExtraRoles roles = {}) {
+    engine().EnsureDatabase(db);
+    engine().EnsureUser(Spec(Name(user_suffix), password, db, std::move(roles)));
+    return Name(user_suffix);
+  }
+  bool CanLogin(const std::string& user, const std::string& password, const std::string& db) {
+    try {
+      return harness_.Login(user, password, db)->Alive();
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  Harness harness_;
+};
+
+TYPED_TEST_SUITE_P(EngineContract);
+
+TYPED_TEST_P(EngineContract, ReportsServerVersion) {
+  const db::ServerInfo info = this->engine().Server();
+  EXPECT_FALSE(info.version.empty());
+  EXPECT_EQ(this->engine().ServerVersion(), info.version);
+  const bool postgres = this->harness_.dialect() == core::Dialect::kPostgres;
+  EXPECT_EQ(info.flavour == db::Flavour::kPostgres, postgres);
+}
+
+TYPED_TEST_P(EngineContract, EnsureDatabaseTwiceIsNoOp) {
+  const std::string db = this->Name("db");
+  EXPECT_FALSE(this->engine().DatabaseExists(db));
+  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db);
+  EXPECT_TRUE(this->engine().DatabaseExists(db));
+}
+
+TYPED_TEST_P(EngineContract, EnsureUserTwiceIsNoOp) {
+  const std::string db = this->Name("db");
+  const std::string user = this->MakeUserWithDatabase("u", db, "first-Password-1");
+  this->engine().EnsureUser(this->Spec(user, "first-Password-1", db));
+  EXPECT_EQ(this->engine().ListUsers(this->Name("")), std::vector<std::string>{user});
+  EXPECT_TRUE(this->engine().UserExists(user));
+  EXPECT_TRUE(this->CanLogin(user, "first-Password-1", db));
+}
+
+TYPED_TEST_P(EngineContract, EnsureUserRotatesPassword) {
+  const std::string db = this->Name("db");
+  const std::string user = this->MakeUserWithDatabase("u", db, "old-Password-1");
+  this->engine().EnsureUser(this->Spec(user, "new-Password-2", db));
+  EXPECT_FALSE(this->CanLogin(user, "old-Password-1", db));
+  EXPECT_TRUE(this->CanLogin(user, "new-Password-2", db));
+}
+
+TYPED_TEST_P(EngineContract, SetPasswordRotatesPassword) {
+  const std::string db = this->Name("db");
+  const std::string user = this->MakeUserWithDatabase("u", db, "old-Password-1");
+  this->engine().SetPassword(user, "new-Password-2");
+  EXPECT_FALSE(this->CanLogin(user, "old-Password-1", db));
+  EXPECT_TRUE(this->CanLogin(user, "new-Password-2", db));
+  GRANTOR_EXPECT_DB_ERROR(this->engine().SetPassword(this->Name("absent"), "Password-3"),
+                          db::ErrorKind::kNotFound);
+}
+
+TYPED_TEST_P(EngineContract, PasswordWithQuotesAndBackslashesWorks) {
+  const std::string db = this->Name("db");
+  const std::string password = R"(it's a "pass" \word`; -- $$ %_)";
+  const std::string user = this->MakeUserWithDatabase("u", db, password);
+  EXPECT_TRUE(this->CanLogin(user, password, db));
+  EXPECT_FALSE(this->CanLogin(user, "it's a ", db));
+}
+
+TYPED_TEST_P(EngineContract, EnsureUserNeedsExistingDatabase) {
+  GRANTOR_EXPECT_DB_ERROR(
+      this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", this->Name("nodb"))),
+      db::ErrorKind::kNotFound);
+  EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
+}
+
+TYPED_TEST_P(EngineContract, DropAbsentUserSucceeds) {
+  this->engine().DropUser(this->Name("never"));
+  this->engine().DropUser(this->Name("never"));
+}
+
+TYPED_TEST_P(EngineContract, DroppedUserCannotLoginAndItsSessionIsTerminated) {
+  const std::string db = this->Name("db");
+  const std::string user = this->MakeUserWithDatabase("u", db, "Password-1");
+  auto session = this->harness_.Login(user, "Password-1", db);
+  ASSERT_TRUE(session->Alive());
+  this->engine().DropUser(user);
+  EXPECT_FALSE(session->Alive());
+  EXPECT_FALSE(this->CanLogin(user, "Password-1", db));
+  EXPECT_FALSE(this->engine().UserExists(user));
+  EXPECT_TRUE(this->engine().ListUsers(this->Name("")).empty());
+  this->engine().DropUser(user);  // idempotent
+}
+
+TYPED_TEST_P(EngineContract, PasswordChangeKeepsOpenSessions) {
+  const std::string db = this->Name("db");
+  const std::string user = this->MakeUserWithDatabase("u", db, "Password-1");
+  auto session = this->harness_.Login(user, "Password-1", db);
+  this->engine().SetPassword(user, "Password-2");
+  EXPECT_TRUE(session->Alive());
+}
+
+TYPED_TEST_P(EngineContract, DataSurvivesUserRotation) {
+  const std::string db = this->Name("db");
+  const std::string first = this->MakeUserWithDatabase("a", db, "Password-A");
+  {
+    auto session = this->harness_.Login(first, "Password-A", db);
+    session->CreateTable("survivor");
+    session->Insert("survivor", "from-a");
+  }
+  this->engine().DropUser(first);
+  const std::string second = this->MakeUserWithDatabase("b", db, "Password-B");
+  auto session = this->harness_.Login(second, "Password-B", db);
+  EXPECT_EQ(session->Select("survivor"), std::vector<std::string>{"from-a"});
+  session->Insert("survivor", "from-b");
+  EXPECT_EQ(session->Select("survivor"), (std::vector<std::string>{"from-a", "from-b"}));
+}
+
+TYPED_TEST_P(EngineContract, UsersAreIsolatedFromOtherDatabases) {
+  const std::string mine = this->Name("db1");
+  const std::string theirs = this->Name("db2");
+  const std::string user = this->MakeUserWithDatabase("a", mine, "Password-A");
+  const std::string other = this->MakeUserWithDatabase("b", theirs, "Password-B");
+  this->harness_.Login(other, "Password-B", theirs)->CreateTable("secret");
+  bool reached = false;
+  try {
+    this->harness_.Login(user, "Password-A", theirs)->Select("secret");
+    reached = true;
+  } catch (const std::exception&) {
+  }
+  EXPECT_FALSE(reached) << "a user of " << mine << " could read a table in " << theirs;
+}
+
+TYPED_TEST_P(EngineContract, CreateDbRoleIsAppliedAndTakenAway) {
+  const std::string db = this->Name("db");
+  const std::string user =
+      this->MakeUserWithDatabase("u", db, "Password-1", {db::ExtraRole::kCreateDb});
+  this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made1"));
+  this->engine().EnsureUser(this->Spec(user, "Password-1", db));
+  EXPECT_ANY_THROW(this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made2")));
+}
+
+TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabases) {
+  const std::string data_db = this->Name("db1");
+  const std::string owner = this->MakeUserWithDatabase("a", data_db, "Password-A");
+  {
+    auto session = this->harness_.Login(owner, "Password-A", data_db);
+    session->CreateTable("shared");
+    session->Insert("shared", "row");
+  }
+  const std::string admin =
+      this->MakeUserWithDatabase("adm", this->Name("db2"), "Password-X", {db::ExtraRole::kAdmin});
+  EXPECT_EQ(this->harness_.Login(admin, "Password-X", data_db)->Select("shared"),
+            std::vector<std::string>{"row"});
+}
+
+TYPED_TEST_P(EngineContract, SuperuserRoleIsApplied) {
+  const std::string data_db = this->Name("db1");
+  const std::string owner = this->MakeUserWithDatabase("a", data_db, "Password-A");
+  this->harness_.Login(owner, "Password-A", data_db)->CreateTable("t");
+  const std::string root = this->MakeUserWithDatabase("su", this->Name("db2"), "Password-S",
+                                                      {db::ExtraRole::kSuperuser});
+  auto session = this->harness_.Login(root, "Password-S", data_db);
+  EXPECT_TRUE(session->Select("t").empty());
+  session->CreateDatabase(this->Name("made"));
+}
+
+TYPED_TEST_P(EngineContract, ListUsersFiltersByPrefix) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db);
+  for (const char* suffix : {"b1", "a2", "a1"}) {
+    this->engine().EnsureUser(this->Spec(this->Name(suffix), "Password-1", db));
+  }
+  EXPECT_EQ(this->engine().ListUsers(this->Name("a")),
+            (std::vector<std::string>{this->Name("a1"), this->Name("a2")}));
+  EXPECT_EQ(this->engine().ListUsers(this->Name("")).size(), 3u);
+  EXPECT_TRUE(this->engine().ListUsers(this->Name("z")).empty());
+}
+
+TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db);
+  const std::vector<std::string> hostile = {
+      this->Name("\"; DROP ROLE postgres; --"),
+      this->Name("'; DROP USER root; --"),
+      this->Name("`; DROP DATABASE mysql; --"),
+      this->Name("x' OR '1'='1"),
+      this->Name("sp ace"),
+      this->Name("back\\slash"),
+      this->Name("new\nline"),
+      this->Name(std::string("nul\0x", 5)),
+      this->Name("\xc3\xbcnicode"),
+      this->Name("wild%"),
+      std::string(70, 'a'),
+      "",
+      "-dash",
+  };
+  using db::ErrorKind;
+  for (const std::string& name : hostile) {
+    SCOPED_TRACE(core::Printable(name));
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().DatabaseExists(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(name, "Password-1", db)),
+                            ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(
+        this->engine().EnsureUser(this->Spec(this->Name("ok"), "Password-1", name)),
+        ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().SetPassword(name, "Password-1"), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().DropUser(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().UserExists(name), ErrorKind::kInvalidName);
+    if (!name.empty()) {
+      GRANTOR_EXPECT_DB_ERROR(this->engine().ListUsers(name), ErrorKind::kInvalidName);
+    }
+  }
+  EXPECT_TRUE(this->engine().ListUsers(this->Name("")).empty());
+}
+
+TYPED_TEST_P(EngineContract, InvalidPasswordsAreRejected) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db);
+  for (const std::string& password : {std::string(""), std::string("tab\there"),
+                                      std::string("nul\0x", 5), std::string(2000, 'p')}) {
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("u"), password, db)),
+                            db::ErrorKind::kInvalidName);
+  }
+  EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
+}
+
+TYPED_TEST_P(EngineContract, ReservedNamesAreRejected) {
+  const bool postgres = this->harness_.dialect() == core::Dialect::kPostgres;
+  const std::vector<std::string> databases =
+      postgres ? std::vector<std::string>{"postgres", "template0", "template1"}
+               : std::vector<std::string>{"mysql", "sys", "information_schema", "performance_schema"};
+  const std::vector<std::string> users =
+      postgres ? std::vector<std::string>{"postgres", "pg_monitor", "grantor_owner_x", "public"}
+               : std::vector<std::string>{"root", "mysql.sys", "mariadb.sys"};
+  for (const auto& name : databases) {
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name), db::ErrorKind::kInvalidName);
+  }
+  for (const auto& name : users) {
+    GRANTOR_EXPECT_DB_ERROR(this->engine().DropUser(name), db::ErrorKind::kInvalidName);
+  }
+}
+
+TYPED_TEST_P(EngineContract, ServerDownIsConnectionError) {
+  GRANTOR_EXPECT_DB_ERROR(this->harness_.ConnectToDownServer()->ListUsers(this->Name("")),
+                          db::ErrorKind::kConnection);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(EngineContract, ReportsServerVersion, EnsureDatabaseTwiceIsNoOp,
+                            EnsureUserTwiceIsNoOp, EnsureUserRotatesPassword,
+                            SetPasswordRotatesPassword, PasswordWithQuotesAndBackslashesWorks,
+                            EnsureUserNeedsExistingDatabase, DropAbsentUserSucceeds,
+                            DroppedUserCannotLoginAndItsSessionIsTerminated,
+                            PasswordChangeKeepsOpenSessions, DataSurvivesUserRotation,
+                            UsersAreIsolatedFromOtherDatabases, CreateDbRoleIsAppliedAndTakenAway,
+                            AdminRoleReadsOtherDatabases, SuperuserRoleIsApplied,
+                            ListUsersFiltersByPrefix, HostileNamesAreRejectedBeforeAnySql,
+                            InvalidPasswordsAreRejected, ReservedNamesAreRejected,
+                            ServerDownIsConnectionError);
+
+}  // namespace grantor::contract

@@ -1,0 +1,199 @@
+// The shared Engine contract against a real PostgreSQL 15 (tests/servers/postgres.sh), plus
+// PostgreSQL-specific behaviour: ownership hand-over on drop, owner roles, error hygiene.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "contract/engine_contract.hpp"
+#include "db/postgres/conninfo.hpp"
+#include "grantor/db/postgres.hpp"
+#include "server_env.hpp"
+
+namespace grantor::integration {
+namespace {
+
+/// A client session over libpqxx, logged in with the relation user's credentials.
+class PgProbeSession : public contract::ProbeSession {
+ public:
+  explicit PgProbeSession(const std::string& conninfo) : conn_(conninfo) {}
+
+  bool Alive() override {
+    try {
+      pqxx::nontransaction tx(conn_);
+      tx.exec("SELECT 1");
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  void CreateTable(const std::string& table) override {
+    Run("CREATE TABLE " + conn_.quote_name(table) + " (v text)");
+  }
+  void Insert(const std::string& table, const std::string& value) override {
+    pqxx::work tx(conn_);
+    tx.exec_params("INSERT INTO " + tx.quote_name(table) + " VALUES ($1)", value);
+    tx.commit();
+  }
+  std::vector<std::string> Select(const std::string& table) override {
+    pqxx::work tx(conn_);
+    std::vector<std::string> values;
+    for (const auto& row : tx.exec("SELECT v FROM " + tx.quote_name(table) + " ORDER BY v")) {
+      values.push_back(row[0].as<std::string>());
+    }
+    return values;
+  }
+  void CreateDatabase(const std::string& name) override {
+    pqxx::nontransaction tx(conn_);
+    tx.exec0("CREATE DATABASE " + tx.quote_name(name));
+  }
+  /// Raw SQL in one transaction, for PostgreSQL-specific tests.
+  void Run(const std::string& sql) {
+    pqxx::work tx(conn_);
+    tx.exec0(sql);
+    tx.commit();
+  }
+
+ private:
+  pqxx::connection conn_;
+};
+
+class PgHarness {
+ public:
+  PgHarness() : config_(PostgresAdminConfig()), engine_(db::ConnectPostgres(config_)) {}
+  ~PgHarness() {
+    if (!KeepTestObjects()) Cleanup();
+  }
+
+  db::Engine& engine() { return *engine_; }
+  core::Dialect dialect() const { return core::Dialect::kPostgres; }
+  const std::string& prefix() const { return prefix_; }
+
+  std::unique_ptr<PgProbeSession> Login(const std::string& user, const std::string& password,
+                                        const std::string& database) {
+    db::ConnectionConfig client = config_;
+    client.user = user;
+    client.password = password;
+    return std::make_unique<PgProbeSession>(db::postgres::BuildConninfo(client, database, ""));
+  }
+  db::EnginePtr ConnectToDownServer() {
+    db::ConnectionConfig down = config_;
+    down.port = UnusedPort();
+    return db::ConnectPostgres(down);
+  }
+  /// A raw admin connection to `database`.
+  std::unique_ptr<pqxx::connection> Admin(const std::string& database = "postgres") {
+    return std::make_unique<pqxx::connection>(
+        db::postgres::BuildConninfo(config_, database, ""));
+  }
+  const db::ConnectionConfig& config() const { return config_; }
+
+ private:
+  // Drops what this test made: users (through the engine), then databases and owner roles.
+  void Cleanup() noexcept {
+    try {
+      for (const auto& user : engine_->ListUsers(prefix_)) engine_->DropUser(user);
+      auto admin = Admin();
+      pqxx::nontransaction tx(*admin);
+      const auto like = tx.quote(prefix_ + "%");
+      for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE datname LIKE " + like)) {
+        tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(row[0].c_str()) + " WITH (FORCE)");
+      }
+      const auto owners = tx.quote("grantor\\_owner\\_" + prefix_ + "%");
+      for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolname LIKE " + owners)) {
+        tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(row[0].c_str()));
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleanup failed: " << e.what();
+    }
+  }
+
+  db::ConnectionConfig config_;
+  db::EnginePtr engine_;
+  std::string prefix_ = UniquePrefix();
+};
+
+using PgEngineTest = contract::EngineContract<PgHarness>;
+
+TEST_F(PgEngineTest, ObjectsOwnedByTheUserItselfAreHandedToTheOwnerRoleOnDrop) {
+  const std::string db = Name("db");
+  const std::string first = MakeUserWithDatabase("a", db, "Password-A");
+  {
+    auto session = harness_.Login(first, "Password-A", db);
+    session->Run("RESET ROLE");  // create as the login role itself, not the owner role
+    session->Run("SET ROLE NONE; CREATE TABLE mine (v text); INSERT INTO mine VALUES ('kept')");
+  }
+  engine().DropUser(first);  // would fail with 2BP01 without REASSIGN OWNED
+  EXPECT_FALSE(engine().UserExists(first));
+  const std::string second = MakeUserWithDatabase("b", db, "Password-B");
+  EXPECT_EQ(harness_.Login(second, "Password-B", db)->Select("mine"),
+            std::vector<std::string>{"kept"});
+}
+
+TEST_F(PgEngineTest, OwnerRoleOwnsTheDatabaseAndItsPublicSchema) {
+  const std::string db = Name("db");
+  engine().EnsureDatabase(db);
+  auto admin = harness_.Admin(db);
+  pqxx::nontransaction tx(*admin);
+  const auto owner = tx.exec1(
+      "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
+  EXPECT_EQ(owner[0].as<std::string>(), core::DatabaseOwnerRole(db));
+  const auto schema_owner =
+      tx.exec1("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'");
+  EXPECT_EQ(schema_owner[0].as<std::string>(), core::DatabaseOwnerRole(db));
+  const auto can_login = tx.exec_params1("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1",
+                                         core::DatabaseOwnerRole(db));
+  EXPECT_FALSE(can_login[0].as<bool>());
+}
+
+TEST_F(PgEngineTest, RelationUserIsNotSuperuserAndCannotCreateRoles) {
+  const std::string db = Name("db");
+  const std::string user = MakeUserWithDatabase("u", db, "Password-1");
+  auto admin = harness_.Admin();
+  pqxx::nontransaction tx(*admin);
+  const auto row = tx.exec_params1(
+      "SELECT rolsuper, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = $1",
+      user);
+  EXPECT_FALSE(row[0].as<bool>());
+  EXPECT_FALSE(row[1].as<bool>());
+  EXPECT_FALSE(row[2].as<bool>());
+  EXPECT_TRUE(row[3].as<bool>());
+}
+
+TEST_F(PgEngineTest, WrongAdminPasswordIsConnectionErrorThatDoesNotLeakIt) {
+  db::ConnectionConfig wrong = harness_.config();
+  wrong.password = "Wrong-Secret-Password-123";
+  try {
+    db::ConnectPostgres(wrong);
+    FAIL() << "connected with a wrong password";
+  } catch (const db::DbError& error) {
+    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+    EXPECT_EQ(std::string(error.what()).find("Wrong-Secret"), std::string::npos) << error.what();
+  }
+}
+
+TEST(PgConninfo, QuotesEveryValue) {
+  EXPECT_EQ(db::postgres::QuoteConninfoValue(R"(a'b\c d)"), R"('a\'b\\c d')");
+  db::ConnectionConfig config;
+  config.host = "h";
+  config.port = 5433;
+  config.user = "u";
+  config.password = "p' host='evil";
+  const std::string conninfo = db::postgres::BuildConninfo(config, "d b", "");
+  EXPECT_NE(conninfo.find(R"(password='p\' host=\'evil')"), std::string::npos) << "escaped";
+  EXPECT_NE(conninfo.find("dbname='d b'"), std::string::npos);
+  EXPECT_NE(conninfo.find("host='h'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace grantor::integration
+
+namespace grantor::contract {
+namespace {
+using PgHarnesses = ::testing::Types<grantor::integration::PgHarness>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, EngineContract, PgHarnesses);
+}  // namespace
+}  // namespace grantor::contract

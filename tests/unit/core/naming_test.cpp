@@ -1,0 +1,79 @@
+#include "grantor/core/naming.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace grantor::core {
+namespace {
+
+TEST(DatabaseNameProblem, AcceptsTheAllowedShapes) {
+  for (const char* name : {"app", "my_app", "App-1", "a.b", "_x", "9lives"}) {
+    EXPECT_FALSE(DatabaseNameProblem(name, Dialect::kPostgres)) << name;
+  }
+  EXPECT_FALSE(DatabaseNameProblem(std::string(63, 'd'), Dialect::kPostgres));
+  EXPECT_FALSE(DatabaseNameProblem(std::string(64, 'd'), Dialect::kMySql));
+}
+
+TEST(DatabaseNameProblem, RejectsLengthCharactersAndReservedNames) {
+  EXPECT_TRUE(DatabaseNameProblem(std::string(64, 'd'), Dialect::kPostgres));
+  EXPECT_TRUE(DatabaseNameProblem(std::string(65, 'd'), Dialect::kMySql));
+  for (const char* name : {"", "-x", ".x", "a b", "a\"b", "a'b", "a`b", "a;b", "a%b", "a\\b"}) {
+    EXPECT_TRUE(DatabaseNameProblem(name, Dialect::kPostgres)) << name;
+    EXPECT_TRUE(DatabaseNameProblem(name, Dialect::kMySql)) << name;
+  }
+  EXPECT_TRUE(DatabaseNameProblem("a.b", Dialect::kMySql));
+  EXPECT_TRUE(DatabaseNameProblem("Template1", Dialect::kPostgres));
+  EXPECT_TRUE(DatabaseNameProblem("postgres", Dialect::kPostgres));
+  EXPECT_FALSE(DatabaseNameProblem("postgres", Dialect::kMySql));
+  EXPECT_TRUE(DatabaseNameProblem("MySQL", Dialect::kMySql));
+  EXPECT_TRUE(DatabaseNameProblem("performance_schema", Dialect::kMySql));
+}
+
+TEST(UserNameProblem, AppliesDialectLimitsAndReservations) {
+  EXPECT_FALSE(UserNameProblem("relation-7", Dialect::kPostgres));
+  EXPECT_FALSE(UserNameProblem("relation-8_99200344b67b4e9", Dialect::kMySql));
+  EXPECT_FALSE(UserNameProblem(std::string(63, 'u'), Dialect::kPostgres));
+  EXPECT_TRUE(UserNameProblem(std::string(33, 'u'), Dialect::kMySql));
+  for (const char* name : {"postgres", "PG_monitor", "public", "none", "grantor_admin",
+                           "grantor_owner_app", "current_user"}) {
+    EXPECT_TRUE(UserNameProblem(name, Dialect::kPostgres)) << name;
+  }
+  for (const char* name : {"root", "ROOT", "mysql.sys", "mariadb.sys"}) {
+    EXPECT_TRUE(UserNameProblem(name, Dialect::kMySql)) << name;
+  }
+}
+
+TEST(UserPrefixProblem, AllowsEmptyButNotHostile) {
+  EXPECT_FALSE(UserPrefixProblem("", Dialect::kPostgres));
+  EXPECT_FALSE(UserPrefixProblem("relation-", Dialect::kMySql));
+  EXPECT_TRUE(UserPrefixProblem("relation%", Dialect::kMySql));
+  EXPECT_TRUE(UserPrefixProblem("x'--", Dialect::kPostgres));
+}
+
+TEST(PasswordProblem, RejectsEmptyLongAndControlCharactersWithoutEchoing) {
+  EXPECT_FALSE(PasswordProblem(R"(any "printable" \ ' ` chars)"));
+  EXPECT_TRUE(PasswordProblem(""));
+  EXPECT_TRUE(PasswordProblem(std::string(kMaxPasswordLength + 1, 'p')));
+  const auto problem = PasswordProblem("secret\nvalue");
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->find("secret"), std::string::npos);
+}
+
+TEST(DatabaseOwnerRole, IsDeterministicAndFitsPostgresLimit) {
+  EXPECT_EQ(DatabaseOwnerRole("app"), "grantor_owner_app");
+  const std::string long_a = std::string(60, 'a');
+  const std::string long_b = std::string(59, 'a') + "b";
+  EXPECT_EQ(DatabaseOwnerRole(long_a).size(), 63u);
+  EXPECT_EQ(DatabaseOwnerRole(long_a), DatabaseOwnerRole(long_a));
+  EXPECT_NE(DatabaseOwnerRole(long_a), DatabaseOwnerRole(long_b));
+  EXPECT_TRUE(IsValidDatabaseName(long_a, Dialect::kPostgres));
+}
+
+TEST(Printable, ReplacesUnsafeBytesAndTruncates) {
+  EXPECT_EQ(Printable("a'b\"c;d"), "a?b?c?d");
+  EXPECT_EQ(Printable(std::string(100, 'x')), std::string(64, 'x') + "...");
+}
+
+}  // namespace
+}  // namespace grantor::core
