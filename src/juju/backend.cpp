@@ -298,7 +298,7 @@ Databag JujuBackend::RelationGet(const RelationRef& relation, const std::string&
   ToolCall call{"relation-get", {"--format=json", "-r", relation.ToString()}, {}};
   if (scope == Scope::kApp) call.args.push_back("--app");
   call.args.push_back("-");
-  call.args.push_back(member);
+  if (!member.empty()) call.args.push_back(member);  // empty: Juju's own default target
   return ToDatabag(call, ParseOutput(call, Run(call)));
 }
 

@@ -8,8 +8,16 @@
 
 namespace grantor::localmodel {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ToolCallRecord, tool, args, exit_code,
-                                                duration_us)
+void to_json(nlohmann::json& j, const ToolCallRecord& v) {
+  j = {{"tool", v.tool}, {"args", v.args}, {"exit-code", v.exit_code}, {"duration-us", v.duration_us}};
+}
+
+void from_json(const nlohmann::json& j, ToolCallRecord& v) {
+  v.tool = j.value("tool", std::string());
+  v.args = j.value("args", std::vector<std::string>{});
+  v.exit_code = j.value("exit-code", 0);
+  v.duration_us = j.value("duration-us", 0LL);
+}
 
 void to_json(nlohmann::json& j, const HookRecord& v) {
   j = {{"seq", v.seq},         {"unit", v.unit},

@@ -20,7 +20,14 @@ bool ReadWholeFile(const std::string& path, std::string* content) {
 
 FakeHookTools::FakeHookTools(model::State state, juju::HookContext context)
     : state_(std::move(state)), context_(std::move(context)) {
-  host_.new_secret_xid = [this] { return XidFor(++secrets_created_); };
+  // Unique in the State, as Juju's xids are unique in the model, across successive hooks too.
+  host_.new_secret_xid = [this] {
+    std::string xid;
+    do {
+      xid = XidFor(++secrets_created_);
+    } while (state_.FindSecret(xid) != nullptr);
+    return xid;
+  };
   host_.read_file = ReadWholeFile;
 }
 

@@ -43,8 +43,12 @@ struct UserSpec {
   std::string name;
   std::string password;  ///< Secret. Never logged, never in an error message.
   /// The database the user works in. PostgreSQL: the user becomes a member of the database's
-  /// owner role (see Engine::EnsureDatabase) and its sessions SET ROLE to it, so every object it
-  /// creates is owned by the owner role and survives the user. MariaDB: ALL ON `db`.*.
+  /// owner role (see Engine::EnsureDatabase) with CONNECT, CREATE, TEMP on the database. A user
+  /// without extra roles also gets `ALTER ROLE u IN DATABASE db SET role = <owner>`, so every
+  /// object it creates is owned by the owner role and is usable by the next user at once. A
+  /// user with extra roles keeps its own identity in its sessions (SET ROLE would disable
+  /// CREATEDB/SUPERUSER/admin membership); what it creates is handed to the owner role when the
+  /// user is dropped (REASSIGN OWNED). MariaDB: ALL PRIVILEGES ON `db`.*.
   /// std::nullopt: a user with no database access of its own (only its extra roles).
   std::optional<std::string> database;
   ExtraRoles extra_roles;

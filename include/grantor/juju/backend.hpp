@@ -63,7 +63,8 @@ class JujuBackend {
   /// relation-list -r <ref> --app --format=json: the remote application's name.
   std::string RelationRemoteApp(const RelationRef& relation);
   /// relation-get -r <ref> [--app] - <member> --format=json. `member` is a unit name, or an
-  /// application name with Scope::kApp.
+  /// application name with Scope::kApp; an empty member is omitted, so Juju applies its own
+  /// default (the remote unit, or the remote app with --app).
   Databag RelationGet(const RelationRef& relation, const std::string& member, Scope scope);
   /// relation-set -r <ref> [--app] --file - with the data as JSON on stdin (never in argv).
   /// Values equal to "" delete keys, as in Juju.

@@ -79,7 +79,8 @@ class PqEngine final : public Engine {
   void TakeOverDatabase(const std::string& name, const std::string& owner);
   void TakeOverPublicSchema(const std::string& name, const std::string& owner);
   void WriteUser(pqxx::work& tx, const UserSpec& spec, bool exists);
-  void GrantDatabase(pqxx::work& tx, const std::string& user, const std::string& database);
+  void GrantDatabase(pqxx::work& tx, const std::string& user, const std::string& database,
+                     bool default_to_owner);
   void SyncAdminMembership(pqxx::work& tx, const std::string& user, bool wanted);
   void HideStatementsFromLog(pqxx::work& tx) const;
   void TerminateSessions(const std::string& user);
@@ -171,6 +172,11 @@ void PqEngine::TakeOverDatabase(const std::string& name, const std::string& owne
   const std::string database = tx.quote_name(name);
   tx.exec0("ALTER DATABASE " + database + " OWNER TO " + tx.quote_name(owner));
   tx.exec0("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
+  const std::string admin_role(core::kPostgresAdminRole);
+  if (RoleExists(tx, admin_role)) {
+    tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + database + " TO " +
+             tx.quote_name(admin_role));
+  }
   tx.commit();
 }
 
@@ -189,7 +195,15 @@ void PqEngine::EnsureAdminRole() {
   const std::string role(core::kPostgresAdminRole);
   EnsureGroupRole(role);
   pqxx::work tx(Admin());
-  tx.exec0("GRANT pg_read_all_data, pg_write_all_data TO " + tx.quote_name(role));
+  const std::string quoted_role = tx.quote_name(role);
+  tx.exec0("GRANT pg_read_all_data, pg_write_all_data TO " + quoted_role);
+  // pg_read_all_data does not include CONNECT, which EnsureDatabase revokes from PUBLIC.
+  const pqxx::result databases = tx.exec(
+      "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate");
+  for (const auto& row : databases) {
+    tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + tx.quote_name(row[0].as<std::string>()) +
+             " TO " + quoted_role);
+  }
   tx.commit();
 }
 
@@ -219,7 +233,9 @@ void PqEngine::EnsureUser(const UserSpec& spec) {
         HideStatementsFromLog(tx);
         WriteUser(tx, spec, RoleExists(tx, spec.name));
         SyncAdminMembership(tx, spec.name, admin);
-        if (spec.database) GrantDatabase(tx, spec.name, *spec.database);
+        if (spec.database) {
+          GrantDatabase(tx, spec.name, *spec.database, spec.extra_roles.empty());
+        }
         tx.commit();
       },
       spec.password);
@@ -247,13 +263,18 @@ void PqEngine::SyncAdminMembership(pqxx::work& tx, const std::string& user, bool
   }
 }
 
-void PqEngine::GrantDatabase(pqxx::work& tx, const std::string& user,
-                             const std::string& database) {
+// A session that SETs ROLE to the owner role runs with the owner role's attributes and
+// memberships only, which would silently disable CREATEDB, CREATEROLE, SUPERUSER and the
+// grantor_admin membership. So only plain users get the default role; users with extra roles
+// create objects as themselves, and DropUser hands those to the owner role (REASSIGN OWNED).
+void PqEngine::GrantDatabase(pqxx::work& tx, const std::string& user, const std::string& database,
+                             bool default_to_owner) {
   const std::string quoted_user = tx.quote_name(user);
   const std::string owner = tx.quote_name(core::DatabaseOwnerRole(database));
   const std::string quoted_db = tx.quote_name(database);
   tx.exec0("GRANT " + owner + " TO " + quoted_user);
-  tx.exec0("ALTER ROLE " + quoted_user + " IN DATABASE " + quoted_db + " SET role = " + owner);
+  tx.exec0("ALTER ROLE " + quoted_user + " IN DATABASE " + quoted_db +
+           (default_to_owner ? " SET role = " + owner : std::string(" RESET role")));
   tx.exec0("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + quoted_db + " TO " + quoted_user);
 }
 

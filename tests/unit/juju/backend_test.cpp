@@ -104,6 +104,12 @@ TEST_F(JujuBackendTest, RelationGetAppArgv) {
                                   "-", "myapp"));
 }
 
+TEST_F(JujuBackendTest, RelationGetWithoutMemberLetsJujuChooseTheDefault) {
+  tools_.PushOutput("{}\n");
+  backend_.RelationGet(db3_, "", Scope::kUnit);
+  EXPECT_THAT(Argv(), ElementsAre("relation-get", "--format=json", "-r", "database:3", "-"));
+}
+
 TEST_F(JujuBackendTest, RelationGetNullIsEmpty) {
   tools_.PushOutput("null\n");
   EXPECT_THAT(backend_.RelationGet(db3_, "myapp/0", Scope::kUnit), IsEmpty());

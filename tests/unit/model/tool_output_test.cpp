@@ -46,8 +46,12 @@ TEST(ToolOutputTest, SmartFallsBackToYamlForMapsAndNumbers) {
 TEST(ToolOutputTest, YamlNullPrintsNothing) { EXPECT_EQ(FormatYaml(nullptr), ""); }
 
 TEST(ToolOutputTest, YamlQuotesStringsThatWouldChangeType) {
-  EXPECT_EQ(FormatYaml(json{{"n", "123"}, {"b", "true"}, {"e", ""}, {"y", "yes"}, {"f", "1.5"}}),
-            "b: \"true\"\ne: \"\"\nf: \"1.5\"\nn: \"123\"\ny: \"yes\"\n");
+  EXPECT_EQ(FormatYaml(json{{"num", "123"}, {"bool", "true"}, {"empty", ""}, {"word", "yes"},
+                            {"float", "1.5"}, {"null", "~"}}),
+            "bool: \"true\"\nempty: \"\"\nfloat: \"1.5\"\n\"null\": \"~\"\nnum: \"123\"\n"
+            "word: \"yes\"\n");
+  // yaml.v2 reads y/n as booleans, so even one-letter keys get quoted.
+  EXPECT_EQ(FormatYaml(json{{"y", "a"}}), "\"y\": a\n");
 }
 
 TEST(ToolOutputTest, YamlQuotesIndicatorsAndSeparators) {

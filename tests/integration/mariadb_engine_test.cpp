@@ -1,0 +1,200 @@
+// The shared Engine contract against a real MariaDB (tests/servers/mariadb.sh), plus
+// MariaDB-specific behaviour: GRANT wildcard escaping, SQL helpers, error hygiene.
+
+#include <gtest/gtest.h>
+#include <mysql.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "contract/engine_contract.hpp"
+#include "db/mysql/sql.hpp"
+#include "grantor/db/mysql.hpp"
+#include "server_env.hpp"
+
+namespace grantor::integration {
+namespace {
+
+using db::mysql::QuoteIdentifier;
+
+/// A client session over Connector/C, logged in with the relation user's credentials.
+class MyProbeSession : public contract::ProbeSession {
+ public:
+  MyProbeSession(const db::ConnectionConfig& config, const std::string& database)
+      : handle_(mysql_init(nullptr)) {
+    const unsigned int timeout = 5;
+    mysql_options(handle_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (mysql_real_connect(handle_, config.host.c_str(), config.user.c_str(),
+                           config.password.c_str(), database.c_str(),
+                           static_cast<unsigned int>(config.port), nullptr, 0) == nullptr) {
+      const std::string message = mysql_error(handle_);
+      mysql_close(handle_);
+      throw std::runtime_error("login refused: " + message);
+    }
+  }
+  ~MyProbeSession() override { mysql_close(handle_); }
+  MyProbeSession(const MyProbeSession&) = delete;
+  MyProbeSession& operator=(const MyProbeSession&) = delete;
+
+  bool Alive() override {
+    try {
+      Query("SELECT 1");
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  void CreateTable(const std::string& table) override {
+    Query("CREATE TABLE " + QuoteIdentifier(table) + " (v VARCHAR(255))");
+  }
+  void Insert(const std::string& table, const std::string& value) override {
+    Query("INSERT INTO " + QuoteIdentifier(table) + " VALUES (" + Literal(value) + ")");
+  }
+  std::vector<std::string> Select(const std::string& table) override {
+    return Query("SELECT v FROM " + QuoteIdentifier(table) + " ORDER BY v");
+  }
+  void CreateDatabase(const std::string& name) override {
+    Query("CREATE DATABASE " + QuoteIdentifier(name));
+  }
+  /// Runs `sql`; returns the first column of every row. Throws on any error.
+  std::vector<std::string> Query(const std::string& sql) {
+    if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) {
+      throw std::runtime_error(mysql_error(handle_));
+    }
+    std::vector<std::string> values;
+    MYSQL_RES* result = mysql_store_result(handle_);
+    if (result == nullptr) return values;
+    while (MYSQL_ROW row = mysql_fetch_row(result)) values.emplace_back(row[0] ? row[0] : "");
+    mysql_free_result(result);
+    return values;
+  }
+
+ private:
+  std::string Literal(const std::string& text) {
+    std::string buffer(text.size() * 2 + 1, '\0');
+    buffer.resize(mysql_real_escape_string(handle_, buffer.data(), text.data(), text.size()));
+    return "'" + buffer + "'";
+  }
+
+  MYSQL* handle_;
+};
+
+class MyHarness {
+ public:
+  MyHarness() : config_(MariaDbAdminConfig()), engine_(db::ConnectMariaDb(config_)) {}
+  ~MyHarness() {
+    if (!KeepTestObjects()) Cleanup();
+  }
+
+  db::Engine& engine() { return *engine_; }
+  core::Dialect dialect() const { return core::Dialect::kMySql; }
+  const std::string& prefix() const { return prefix_; }
+
+  std::unique_ptr<MyProbeSession> Login(const std::string& user, const std::string& password,
+                                        const std::string& database) {
+    db::ConnectionConfig client = config_;
+    client.user = user;
+    client.password = password;
+    return std::make_unique<MyProbeSession>(client, database);
+  }
+  db::EnginePtr ConnectToDownServer() {
+    db::ConnectionConfig down = config_;
+    down.port = UnusedPort();
+    return db::ConnectMariaDb(down);
+  }
+  std::unique_ptr<MyProbeSession> Admin() { return std::make_unique<MyProbeSession>(config_, ""); }
+  const db::ConnectionConfig& config() const { return config_; }
+
+ private:
+  void Cleanup() noexcept {
+    try {
+      for (const auto& user : engine_->ListUsers(prefix_)) engine_->DropUser(user);
+      auto admin = Admin();
+      const auto databases = admin->Query(
+          "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, " +
+          std::to_string(prefix_.size()) + ") = '" + prefix_ + "'");
+      for (const auto& name : databases) admin->Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleanup failed: " << e.what();
+    }
+  }
+
+  db::ConnectionConfig config_;
+  db::EnginePtr engine_;
+  std::string prefix_ = UniquePrefix();
+};
+
+using MariaDbEngineTest = contract::EngineContract<MyHarness>;
+
+TEST_F(MariaDbEngineTest, DatabaseGrantDoesNotTreatUnderscoreAsWildcard) {
+  const std::string user = MakeUserWithDatabase("u", Name("a_b"), "Password-1");
+  engine().EnsureDatabase(Name("aXb"));
+  EXPECT_TRUE(CanLogin(user, "Password-1", Name("a_b")));
+  EXPECT_FALSE(CanLogin(user, "Password-1", Name("aXb")));
+}
+
+TEST_F(MariaDbEngineTest, DetectsMariaDbFlavour) {
+  const db::ServerInfo info = engine().Server();
+  EXPECT_EQ(info.flavour, db::Flavour::kMariaDb) << info.banner;
+  EXPECT_NE(info.banner.find(info.version), std::string::npos);
+}
+
+TEST_F(MariaDbEngineTest, RelationUserHasNoGlobalPrivileges) {
+  const std::string user = MakeUserWithDatabase("u", Name("db"), "Password-1",
+                                                {db::ExtraRole::kAdmin});
+  engine().EnsureUser(Spec(user, "Password-1", Name("db")));  // roles taken away again
+  const auto grants = harness_.Admin()->Query(
+      "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = '''" + user +
+      "''@''%'''");
+  EXPECT_EQ(grants, std::vector<std::string>{"USAGE"});
+  EXPECT_TRUE(CanLogin(user, "Password-1", Name("db")));  // database grant survived
+}
+
+TEST_F(MariaDbEngineTest, WrongAdminPasswordIsConnectionErrorThatDoesNotLeakIt) {
+  db::ConnectionConfig wrong = harness_.config();
+  wrong.password = "Wrong-Secret-Password-123";
+  try {
+    db::ConnectMariaDb(wrong);
+    FAIL() << "connected with a wrong password";
+  } catch (const db::DbError& error) {
+    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+    EXPECT_EQ(error.native_code(), "1045");
+    EXPECT_EQ(std::string(error.what()).find("Wrong-Secret"), std::string::npos) << error.what();
+  }
+}
+
+TEST(MySqlSql, QuotesIdentifiersAndGrantWildcards) {
+  EXPECT_EQ(db::mysql::QuoteIdentifier("a`b"), "`a``b`");
+  EXPECT_EQ(db::mysql::QuoteGrantDatabase("a_b%c"), R"(`a\_b\%c`)");
+}
+
+TEST(MySqlSql, MapsErrnos) {
+  EXPECT_EQ(db::mysql::KindFromErrno(2002), db::ErrorKind::kConnection);
+  EXPECT_EQ(db::mysql::KindFromErrno(1045), db::ErrorKind::kConnection);
+  EXPECT_EQ(db::mysql::KindFromErrno(1227), db::ErrorKind::kAccessDenied);
+  EXPECT_EQ(db::mysql::KindFromErrno(1007), db::ErrorKind::kAlreadyExists);
+  EXPECT_EQ(db::mysql::KindFromErrno(1049), db::ErrorKind::kNotFound);
+  EXPECT_EQ(db::mysql::KindFromErrno(1064), db::ErrorKind::kOther);
+}
+
+TEST(MySqlSql, GlobalPrivilegesPerFlavour) {
+  const db::ExtraRoles create_role = {db::ExtraRole::kCreateRole};
+  EXPECT_EQ(db::mysql::GlobalPrivileges(create_role, db::Flavour::kMariaDb),
+            std::vector<std::string>{"CREATE USER"});
+  EXPECT_EQ(db::mysql::GlobalPrivileges(create_role, db::Flavour::kMySql),
+            (std::vector<std::string>{"CREATE ROLE", "CREATE USER", "DROP ROLE"}));
+  EXPECT_EQ(db::mysql::ShortVersion("10.11.6-MariaDB-0+deb12u1"), "10.11.6");
+  EXPECT_EQ(db::mysql::ShortVersion("8.0.36"), "8.0.36");
+}
+
+}  // namespace
+}  // namespace grantor::integration
+
+namespace grantor::contract {
+namespace {
+using MyHarnesses = ::testing::Types<grantor::integration::MyHarness>;
+INSTANTIATE_TYPED_TEST_SUITE_P(MariaDb, EngineContract, MyHarnesses);
+}  // namespace
+}  // namespace grantor::contract
