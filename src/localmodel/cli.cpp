@@ -1,3 +1,5 @@
+#include <fstream>
+#include <iterator>
 #include "grantor/localmodel/cli.hpp"
 
 #include <cstdlib>
@@ -212,11 +214,30 @@ int Config(Controller& c, const std::vector<std::string>& raw, std::ostream& out
   return 0;
 }
 
+// As `juju add-secret`: `key#file=<path>` takes the value from a file, so that a password never
+// has to appear in argv.
+std::map<std::string, std::string> SecretContent(const std::vector<std::string>& pairs) {
+  auto content = ParseKeyValues(pairs);
+  std::map<std::string, std::string> resolved;
+  for (const auto& [key, value] : content) {
+    constexpr std::string_view kFileSuffix = "#file";
+    if (key.size() > kFileSuffix.size() && key.ends_with(kFileSuffix)) {
+      std::ifstream in(value, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot read secret content file " + value);
+      std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      resolved[key.substr(0, key.size() - kFileSuffix.size())] = data;
+    } else {
+      resolved[key] = value;
+    }
+  }
+  return resolved;
+}
+
 int AddSecret(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
   const Args args = ParseArgs(raw, {"--info"}, {});
   NeedPositionals(args, 2, 1000, "add-secret");
   std::vector<std::string> pairs(args.positional.begin() + 1, args.positional.end());
-  out << c.AddSecret(args.positional[0], ParseKeyValues(pairs)) << "\n";
+  out << c.AddSecret(args.positional[0], SecretContent(pairs)) << "\n";
   return 0;
 }
 

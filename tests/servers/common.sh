@@ -60,3 +60,10 @@ resolve_env_dir() {
 }
 
 now_ms() { date +%s%3N; }
+
+# True while process $1 exists and is not a zombie (a container's PID 1 may never reap it).
+process_alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}

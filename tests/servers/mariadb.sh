@@ -63,7 +63,7 @@ launch() {
   pid=$!
   echo "$pid" >"$dir/launcher.pid"
   for _ in $(seq 1 300); do
-    if ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    if ! process_alive "$pid"; then return 1; fi
     if [ -S "$dir/mysqld.sock" ] && grep -q "ready for connections" "$dir/error.log" 2>/dev/null; then
       return 0
     fi
@@ -94,7 +94,7 @@ stop() {
   pid=$(cat "$dir/mariadbd.pid" 2>/dev/null || cat "$dir/launcher.pid" 2>/dev/null || true)
   # A throwaway server: SIGKILL is instant, a clean shutdown costs ~2 s and buys nothing.
   if [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; then
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+    for _ in $(seq 1 100); do process_alive "$pid" || break; sleep 0.02; done
   fi
   rm -rf "$dir"
   echo "mariadb: stopped, removed $dir"
