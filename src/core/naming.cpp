@@ -69,8 +69,8 @@ bool IsReservedMySqlDatabase(const std::string& lower) {
 
 bool IsReservedPostgresUser(const std::string& lower) {
   static constexpr std::array<std::string_view, 7> kExact = {
-      "postgres", "public", "none", "current_user", "current_role", "session_user",
-      kPostgresAdminRole};
+      "postgres",     "public",          "none", "current_user", "current_role",
+      "session_user", kPostgresAdminRole};
   return std::find(kExact.begin(), kExact.end(), lower) != kExact.end() ||
          StartsWith(lower, "pg_") || StartsWith(lower, kOwnerRolePrefix);
 }
@@ -92,8 +92,9 @@ std::uint64_t Fnv1a64(std::string_view text) {
 
 std::optional<std::string> DatabaseNameProblem(std::string_view name, Dialect dialect) {
   const bool postgres = dialect == Dialect::kPostgres;
-  auto problem = ShapeProblem(name, "database name", postgres ? kPostgresMaxName : kMySqlMaxDatabase,
-                              /*allow_dot=*/postgres, /*allow_empty=*/false);
+  auto problem =
+      ShapeProblem(name, "database name", postgres ? kPostgresMaxName : kMySqlMaxDatabase,
+                   /*allow_dot=*/postgres, /*allow_empty=*/false);
   if (problem) return problem;
   const std::string lower = Lower(name);
   if (postgres ? IsReservedPostgresDatabase(lower) : IsReservedMySqlDatabase(lower)) {

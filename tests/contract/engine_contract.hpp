@@ -48,16 +48,16 @@ class ProbeSession {
 };
 
 /// Expects `statement` to throw db::DbError of `expected_kind`.
-#define GRANTOR_EXPECT_DB_ERROR(statement, expected_kind)                                 \
-  do {                                                                                    \
-    try {                                                                                 \
-      statement;                                                                          \
-      ADD_FAILURE() << #statement " did not throw";                                       \
-    } catch (const ::grantor::db::DbError& grantor_error) {                               \
-      EXPECT_EQ(::grantor::db::ErrorKindName(grantor_error.kind()),                       \
-                ::grantor::db::ErrorKindName(expected_kind))                              \
-          << #statement ": " << grantor_error.what();                                     \
-    }                                                                                     \
+#define GRANTOR_EXPECT_DB_ERROR(statement, expected_kind)           \
+  do {                                                              \
+    try {                                                           \
+      statement;                                                    \
+      ADD_FAILURE() << #statement " did not throw";                 \
+    } catch (const ::grantor::db::DbError& grantor_error) {         \
+      EXPECT_EQ(::grantor::db::ErrorKindName(grantor_error.kind()), \
+                ::grantor::db::ErrorKindName(expected_kind))        \
+          << #statement ": " << grantor_error.what();               \
+    }                                                               \
   } while (false)
 
 template <typename Harness>
@@ -211,7 +211,8 @@ TYPED_TEST_P(EngineContract, CreateDbRoleIsAppliedAndTakenAway) {
       this->MakeUserWithDatabase("u", db, "Password-1", {db::ExtraRole::kCreateDb});
   this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made1"));
   this->engine().EnsureUser(this->Spec(user, "Password-1", db));
-  EXPECT_ANY_THROW(this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made2")));
+  EXPECT_ANY_THROW(
+      this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made2")));
 }
 
 TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabases) {
@@ -279,7 +280,8 @@ TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
     GRANTOR_EXPECT_DB_ERROR(
         this->engine().EnsureUser(this->Spec(this->Name("ok"), "Password-1", name)),
         ErrorKind::kInvalidName);
-    GRANTOR_EXPECT_DB_ERROR(this->engine().SetPassword(name, "Password-1"), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().SetPassword(name, "Password-1"),
+                            ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().DropUser(name), ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().UserExists(name), ErrorKind::kInvalidName);
     if (!name.empty()) {
@@ -303,8 +305,9 @@ TYPED_TEST_P(EngineContract, InvalidPasswordsAreRejected) {
 TYPED_TEST_P(EngineContract, ReservedNamesAreRejected) {
   const bool postgres = this->harness_.dialect() == core::Dialect::kPostgres;
   const std::vector<std::string> databases =
-      postgres ? std::vector<std::string>{"postgres", "template0", "template1"}
-               : std::vector<std::string>{"mysql", "sys", "information_schema", "performance_schema"};
+      postgres
+          ? std::vector<std::string>{"postgres", "template0", "template1"}
+          : std::vector<std::string>{"mysql", "sys", "information_schema", "performance_schema"};
   const std::vector<std::string> users =
       postgres ? std::vector<std::string>{"postgres", "pg_monitor", "grantor_owner_x", "public"}
                : std::vector<std::string>{"root", "mysql.sys", "mariadb.sys"};

@@ -115,7 +115,8 @@ class MyHarness {
       const auto databases = admin->Query(
           "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, " +
           std::to_string(prefix_.size()) + ") = '" + prefix_ + "'");
-      for (const auto& name : databases) admin->Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
+      for (const auto& name : databases)
+        admin->Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
     } catch (const std::exception& e) {
       ADD_FAILURE() << "cleanup failed: " << e.what();
     }
@@ -142,8 +143,8 @@ TEST_F(MariaDbEngineTest, DetectsMariaDbFlavour) {
 }
 
 TEST_F(MariaDbEngineTest, RelationUserHasNoGlobalPrivileges) {
-  const std::string user = MakeUserWithDatabase("u", Name("db"), "Password-1",
-                                                {db::ExtraRole::kAdmin});
+  const std::string user =
+      MakeUserWithDatabase("u", Name("db"), "Password-1", {db::ExtraRole::kAdmin});
   engine().EnsureUser(Spec(user, "Password-1", Name("db")));  // roles taken away again
   const auto grants = harness_.Admin()->Query(
       "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = '''" + user +
@@ -198,3 +199,26 @@ using MyHarnesses = ::testing::Types<grantor::integration::MyHarness>;
 INSTANTIATE_TYPED_TEST_SUITE_P(MariaDb, EngineContract, MyHarnesses);
 }  // namespace
 }  // namespace grantor::contract
+
+namespace grantor::integration {
+namespace {
+
+TEST(MariaDbTls, RequireAgainstAPlainServerIsConnectionError) {
+  db::ConnectionConfig config = MariaDbAdminConfig();
+  config.ssl_mode = db::SslMode::kRequire;
+  try {
+    db::ConnectMariaDb(config);
+    FAIL() << "connected without TLS although require was set";
+  } catch (const db::DbError& error) {
+    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+  }
+}
+
+TEST(MariaDbTls, PreferAgainstAPlainServerConnects) {
+  db::ConnectionConfig config = MariaDbAdminConfig();
+  config.ssl_mode = db::SslMode::kPrefer;
+  EXPECT_FALSE(db::ConnectMariaDb(config)->ServerVersion().empty());
+}
+
+}  // namespace
+}  // namespace grantor::integration

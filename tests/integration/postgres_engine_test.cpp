@@ -86,8 +86,7 @@ class PgHarness {
   }
   /// A raw admin connection to `database`.
   std::unique_ptr<pqxx::connection> Admin(const std::string& database = "postgres") {
-    return std::make_unique<pqxx::connection>(
-        db::postgres::BuildConninfo(config_, database, ""));
+    return std::make_unique<pqxx::connection>(db::postgres::BuildConninfo(config_, database, ""));
   }
   const db::ConnectionConfig& config() const { return config_; }
 
@@ -99,7 +98,8 @@ class PgHarness {
       auto admin = Admin();
       pqxx::nontransaction tx(*admin);
       const auto like = tx.quote(prefix_ + "%");
-      for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE datname LIKE " + like)) {
+      for (const auto& row :
+           tx.exec("SELECT datname FROM pg_database WHERE datname LIKE " + like)) {
         tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(row[0].c_str()) + " WITH (FORCE)");
       }
       const auto owners = tx.quote("grantor\\_owner\\_" + prefix_ + "%");
@@ -197,3 +197,21 @@ using PgHarnesses = ::testing::Types<grantor::integration::PgHarness>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, EngineContract, PgHarnesses);
 }  // namespace
 }  // namespace grantor::contract
+
+namespace grantor::integration {
+namespace {
+
+TEST(PgTls, RequireAgainstAPlainServerIsConnectionError) {
+  db::ConnectionConfig config = PostgresAdminConfig();
+  config.ssl_mode = db::SslMode::kVerifyFull;
+  config.ssl_ca = "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n";
+  try {
+    db::ConnectPostgres(config);
+    FAIL() << "connected without TLS although verify-full was required";
+  } catch (const db::DbError& error) {
+    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace grantor::integration

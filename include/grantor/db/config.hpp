@@ -13,6 +13,9 @@ namespace grantor::db {
 ///   kPrefer           -> plain unless `ssl_ca` is set, then TLS is requested without
 ///                        verification (Connector/C has no "try TLS, fall back" without a CA).
 ///   kRequire          -> MYSQL_OPT_SSL_ENFORCE=1, MYSQL_OPT_SSL_VERIFY_SERVER_CERT=0.
+///                        Connector/C 3.3 falls back to plain text when the server offers no
+///                        TLS despite ENFORCE, so for kRequire and stricter the engine also
+///                        checks mysql_get_ssl_cipher() after connecting (kConnection if none).
 ///   kVerifyCa         -> ENFORCE=1, VERIFY_SERVER_CERT=1, SSL_CA. Connector/C always checks
 ///                        the host name when it verifies, so this is as strict as kVerifyFull.
 ///   kVerifyFull       -> ENFORCE=1, VERIFY_SERVER_CERT=1, SSL_CA.

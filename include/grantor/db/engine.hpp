@@ -21,10 +21,11 @@ namespace grantor::db {
 ///   kCreateDb   -> role attribute CREATEDB.
 ///   kCreateRole -> role attribute CREATEROLE.
 ///   kSuperuser  -> role attribute SUPERUSER.
-///   kAdmin      -> membership in the NOLOGIN role `grantor_admin` (created on demand, granted
-///                  pg_read_all_data and pg_write_all_data) plus CREATEDB: read/write every
-///                  table of every database and create databases, without being superuser.
-///                  This is the Canonical charm's `admin` (IN ROLE admin CREATEDB).
+///   kAdmin      -> membership in the NOLOGIN role `grantor_admin` (granted pg_read_all_data
+///                  and pg_write_all_data; EnsureDatabase gives it CONNECT, TEMP on every
+///                  database grantor manages) plus CREATEDB: read/write every table of every
+///                  managed database and create databases, without being superuser. This is
+///                  the Canonical charm's `admin` (IN ROLE admin CREATEDB).
 /// MariaDB / MySQL (global privileges, ON *.*):
 ///   kCreateDb   -> CREATE (MySQL has no "create databases only" privilege: CREATE ON *.* also
 ///                  lets the user create tables in databases it can otherwise not read).
@@ -84,7 +85,8 @@ class Engine {
   /// Creates database `name` if it does not exist; never drops or alters data. PostgreSQL also
   /// ensures the database's NOLOGIN owner role (core::DatabaseOwnerRole(name)), makes it own the
   /// database and its `public` schema, and revokes the database's default PUBLIC privileges
-  /// (CONNECT, TEMP), so only members of the owner role (and admins) can use it.
+  /// (CONNECT, TEMP), so only members of the owner role, of grantor_admin (ExtraRole::kAdmin)
+  /// and superusers can use it.
   /// Reserved names (postgres, template0/1; mysql, sys, information_schema,
   /// performance_schema) are kInvalidName. Idempotent.
   virtual void EnsureDatabase(const std::string& name) = 0;

@@ -22,8 +22,8 @@ class SecretFile {
  public:
   explicit SecretFile(std::string_view content) {
     const char* dir = ::getenv("TMPDIR");
-    std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") +
-                       "/grantor-secret-XXXXXX";
+    std::string path =
+        std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/grantor-secret-XXXXXX";
     const int fd = ::mkstemp(path.data());  // creates with mode 0600
     if (fd < 0) Fail("cannot create temporary file");
     path_ = path;

@@ -65,6 +65,7 @@ class MariaDbEngine final : public Engine {
  private:
   MYSQL* Conn();
   void ApplyTls(MYSQL* handle) const;
+  void RequireNegotiatedTls(MYSQL* handle) const;
   [[noreturn]] void Fail(std::string_view what, std::string_view secret = {});
   void Exec(const std::string& sql, std::string_view what, std::string_view secret = {});
   Rows Query(const std::string& sql, std::string_view what);
@@ -84,11 +85,24 @@ void MariaDbEngine::ApplyTls(MYSQL* handle) const {
   if (ca_file_ && mode != SslMode::kDisable && mode != SslMode::kAllow) {
     mysql_options(handle, MYSQL_OPT_SSL_CA, ca_file_->path().c_str());
   }
-  const bool enforce = mode == SslMode::kRequire || mode == SslMode::kVerifyCa ||
-                       mode == SslMode::kVerifyFull;
+  const bool enforce =
+      mode == SslMode::kRequire || mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
   const bool verify = mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
   if (enforce) SetBool(handle, MYSQL_OPT_SSL_ENFORCE, true);
   SetBool(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, verify);
+}
+
+// Connector/C 3.3 continues in plain text when the server does not offer TLS, even with
+// MYSQL_OPT_SSL_ENFORCE; so check what was negotiated.
+void MariaDbEngine::RequireNegotiatedTls(MYSQL* handle) const {
+  const SslMode mode = config_.ssl_mode;
+  const bool required =
+      mode == SslMode::kRequire || mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
+  if (required && mysql_get_ssl_cipher(handle) == nullptr) {
+    throw DbError(ErrorKind::kConnection, "2026",
+                  "connect to MariaDB: ssl-mode " + std::string(SslModeName(mode)) +
+                      " but the server did not negotiate TLS");
+  }
 }
 
 MYSQL* MariaDbEngine::Conn() {
@@ -101,7 +115,8 @@ MYSQL* MariaDbEngine::Conn() {
   mysql_options(handle.get(), MYSQL_OPT_WRITE_TIMEOUT, &kIoTimeoutSeconds);
   mysql_options(handle.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
   ApplyTls(handle.get());
-  const unsigned int port = config_.port > 0 ? static_cast<unsigned int>(config_.port) : kDefaultPort;
+  const unsigned int port =
+      config_.port > 0 ? static_cast<unsigned int>(config_.port) : kDefaultPort;
   const char* dbname = config_.dbname.empty() ? nullptr : config_.dbname.c_str();
   if (mysql_real_connect(handle.get(), config_.host.c_str(), config_.user.c_str(),
                          config_.password.c_str(), dbname, port, nullptr, 0) == nullptr) {
@@ -111,11 +126,12 @@ MYSQL* MariaDbEngine::Conn() {
                   RedactSecret(std::string("connect to MariaDB: ") + mysql_error(handle.get()),
                                config_.password));
   }
+  RequireNegotiatedTls(handle.get());
   conn_ = std::move(handle);
-  flavour_ = std::string_view(mysql_get_server_info(conn_.get())).find("MariaDB") !=
-                     std::string_view::npos
-                 ? Flavour::kMariaDb
-                 : Flavour::kMySql;
+  flavour_ =
+      std::string_view(mysql_get_server_info(conn_.get())).find("MariaDB") != std::string_view::npos
+          ? Flavour::kMariaDb
+          : Flavour::kMySql;
   return conn_.get();
 }
 
@@ -167,8 +183,8 @@ ServerInfo MariaDbEngine::Server() {
   const Rows rows = Query("SELECT VERSION()", "read server version");
   ServerInfo info;
   info.banner = rows.empty() || rows[0].empty() ? "" : rows[0][0];
-  info.flavour = info.banner.find("MariaDB") != std::string::npos ? Flavour::kMariaDb
-                                                                   : Flavour::kMySql;
+  info.flavour =
+      info.banner.find("MariaDB") != std::string::npos ? Flavour::kMariaDb : Flavour::kMySql;
   info.version = ShortVersion(info.banner);
   return info;
 }
@@ -231,7 +247,8 @@ void MariaDbEngine::SyncGlobalPrivileges(const std::string& user, const ExtraRol
   bool grantable = false;
   const Rows rows = Query(
       "SELECT PRIVILEGE_TYPE, IS_GRANTABLE FROM information_schema.USER_PRIVILEGES"
-      " WHERE GRANTEE = " + Literal("'" + user + "'@'%'"),
+      " WHERE GRANTEE = " +
+          Literal("'" + user + "'@'%'"),
       "read global privileges");
   for (const auto& row : rows) {
     if (row[0] != "USAGE") held.insert(row[0]);
@@ -264,10 +281,10 @@ void MariaDbEngine::SetPassword(const std::string& user, const std::string& pass
 }
 
 void MariaDbEngine::KillSessions(const std::string& user) {
-  const Rows rows = Query(
-      "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = " + Literal(user) +
-          " AND ID <> CONNECTION_ID()",
-      "list sessions");
+  const Rows rows =
+      Query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = " + Literal(user) +
+                " AND ID <> CONNECTION_ID()",
+            "list sessions");
   for (const auto& row : rows) {
     const std::string id = std::to_string(std::stoull(row[0]));  // digits only, by construction
     const std::string sql = "KILL CONNECTION " + id;

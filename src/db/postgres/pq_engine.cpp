@@ -104,7 +104,8 @@ pqxx::connection& PqEngine::Admin() {
   if (admin_ && admin_->is_open()) return *admin_;
   admin_ = Open("");
   pqxx::nontransaction tx(*admin_);
-  admin_is_superuser_ = tx.exec1("SELECT current_setting('is_superuser')")[0].as<std::string>() == "on";
+  admin_is_superuser_ =
+      tx.exec1("SELECT current_setting('is_superuser')")[0].as<std::string>() == "on";
   return *admin_;
 }
 
@@ -152,6 +153,7 @@ void PqEngine::EnsureDatabase(const std::string& name) {
   Guard("ensure database", [&] {
     const std::string owner = core::DatabaseOwnerRole(name);
     EnsureGroupRole(owner);
+    EnsureGroupRole(std::string(core::kPostgresAdminRole));
     {
       pqxx::nontransaction tx(Admin());  // CREATE DATABASE cannot run in a transaction block
       if (!DatabaseExistsTx(tx, name)) {
@@ -172,11 +174,10 @@ void PqEngine::TakeOverDatabase(const std::string& name, const std::string& owne
   const std::string database = tx.quote_name(name);
   tx.exec0("ALTER DATABASE " + database + " OWNER TO " + tx.quote_name(owner));
   tx.exec0("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
-  const std::string admin_role(core::kPostgresAdminRole);
-  if (RoleExists(tx, admin_role)) {
-    tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + database + " TO " +
-             tx.quote_name(admin_role));
-  }
+  // kAdmin users reach every managed database through grantor_admin (pg_read_all_data does
+  // not include CONNECT, which is revoked from PUBLIC above).
+  tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + database + " TO " +
+           tx.quote_name(std::string(core::kPostgresAdminRole)));
   tx.commit();
 }
 
@@ -195,15 +196,7 @@ void PqEngine::EnsureAdminRole() {
   const std::string role(core::kPostgresAdminRole);
   EnsureGroupRole(role);
   pqxx::work tx(Admin());
-  const std::string quoted_role = tx.quote_name(role);
-  tx.exec0("GRANT pg_read_all_data, pg_write_all_data TO " + quoted_role);
-  // pg_read_all_data does not include CONNECT, which EnsureDatabase revokes from PUBLIC.
-  const pqxx::result databases = tx.exec(
-      "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate");
-  for (const auto& row : databases) {
-    tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + tx.quote_name(row[0].as<std::string>()) +
-             " TO " + quoted_role);
-  }
+  tx.exec0("GRANT pg_read_all_data, pg_write_all_data TO " + tx.quote_name(role));
   tx.commit();
 }
 
@@ -286,7 +279,8 @@ void PqEngine::SetPassword(const std::string& user, const std::string& password)
       [&] {
         pqxx::work tx(Admin());
         if (!RoleExists(tx, user)) {
-          throw DbError(ErrorKind::kNotFound, "42704", "set password: user '" + user + "' does not exist");
+          throw DbError(ErrorKind::kNotFound, "42704",
+                        "set password: user '" + user + "' does not exist");
         }
         HideStatementsFromLog(tx);
         tx.exec0("ALTER ROLE " + tx.quote_name(user) + " WITH PASSWORD " + tx.quote(password));

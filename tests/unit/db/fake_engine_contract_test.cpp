@@ -38,7 +38,8 @@ class FakeHarness {
   std::unique_ptr<contract::ProbeSession> Login(const std::string& user,
                                                 const std::string& password,
                                                 const std::string& database) {
-    return std::make_unique<FakeProbeSession>(engine_, engine_.OpenSession(user, password, database));
+    return std::make_unique<FakeProbeSession>(engine_,
+                                              engine_.OpenSession(user, password, database));
   }
   db::EnginePtr ConnectToDownServer() {
     auto down = std::make_unique<FakeEngine>(kDialect);
