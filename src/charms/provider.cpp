@@ -68,9 +68,15 @@ class Reconciler {
       if (IsBrokenOwnRelation()) ForgetRelation(*context_.relation);
       DropUsersWithoutRelation();
     } catch (const db::DbError& error) {
-      if (error.kind() != db::ErrorKind::kConnection) throw;
+      // The server's answer is not the remote application's fault and not a reason to put
+      // the unit in error: Waiting when it cannot be reached (a later hook retries), Blocked
+      // when it refuses (the operator must act, e.g. on the admin's privileges).
       MarkPendingAfterOutage();
-      status.Add(juju::Status::Waiting(UnreachableMessage(error)));
+      if (error.kind() == db::ErrorKind::kConnection) {
+        status.Add(juju::Status::Waiting(UnreachableMessage(error)));
+      } else {
+        status.Add(juju::Status::Blocked(spec_.engine_label + " refused: " + error.what()));
+      }
     }
     Finish(status);
   }

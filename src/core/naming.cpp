@@ -1,5 +1,7 @@
 #include "grantor/core/naming.hpp"
 
+#include "grantor/core/identity.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -79,15 +81,6 @@ bool IsReservedMySqlUser(const std::string& lower) {
   return lower == "root" || StartsWith(lower, "mysql.") || StartsWith(lower, "mariadb.");
 }
 
-std::uint64_t Fnv1a64(std::string_view text) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (const char c : text) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
 }  // namespace
 
 std::optional<std::string> DatabaseNameProblem(std::string_view name, Dialect dialect) {
@@ -138,10 +131,8 @@ std::string DatabaseOwnerRole(std::string_view database) {
   std::string role = std::string(kOwnerRolePrefix) + std::string(database);
   if (role.size() <= kPostgresMaxName) return role;
   constexpr std::size_t kKept = 32;
-  std::array<char, 17> hex{};
-  std::snprintf(hex.data(), hex.size(), "%016llx",
-                static_cast<unsigned long long>(Fnv1a64(database)));
-  return std::string(kOwnerRolePrefix) + std::string(database.substr(0, kKept)) + "_" + hex.data();
+  return std::string(kOwnerRolePrefix) + std::string(database.substr(0, kKept)) + "_" +
+         ShortDigest(std::string(database), 16);
 }
 
 std::string Printable(std::string_view untrusted) {

@@ -1,6 +1,9 @@
+#include "grantor/localmodel/cli.hpp"
+
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <iterator>
-#include "grantor/localmodel/cli.hpp"
 
 #include <cstdlib>
 #include <functional>
@@ -24,7 +27,7 @@ constexpr const char* kUsage =
     "  config <app> [key | key=value ...] [--reset key]\n"
     "  add-secret <name> key=value ...\n"
     "  grant-secret <name|uri> <app>\n"
-    "  run <unit> <action> [key=value ...]\n"
+    "  run <unit> <action> [--params FILE] [key=value ...]\n"
     "  show-unit <unit>\n"
     "  status\n"
     "  resolve <unit> [--no-retry]\n"
@@ -249,11 +252,31 @@ int GrantSecret(Controller& c, const std::vector<std::string>& raw, std::ostream
   return 0;
 }
 
+// As `juju run --params <file>`: parameters from a YAML mapping of scalars, so that a secret
+// parameter need not appear in argv. key=value arguments override the file's values.
+std::map<std::string, std::string> ParamsFile(const std::string& path) {
+  YAML::Node node;
+  try {
+    node = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error("cannot read params file " + path + ": " + e.what());
+  }
+  if (!node.IsMap()) throw std::runtime_error("params file " + path + " must hold a YAML mapping");
+  std::map<std::string, std::string> params;
+  for (const auto& item : node) {
+    if (!item.second.IsScalar()) throw std::runtime_error("params file " + path + ": values must be scalars");
+    params[item.first.as<std::string>()] = item.second.as<std::string>();
+  }
+  return params;
+}
+
 int Run(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const Args args = ParseArgs(raw, {}, {});
+  const Args args = ParseArgs(raw, {"--params"}, {});
   NeedPositionals(args, 2, 1000, "run");
   std::vector<std::string> pairs(args.positional.begin() + 2, args.positional.end());
-  const std::string task_id = c.EnqueueAction(args.positional[0], args.positional[1], ParseKeyValues(pairs));
+  auto params = args.Has("--params") ? ParamsFile(args.One("--params", "")) : std::map<std::string, std::string>{};
+  for (auto& [key, value] : ParseKeyValues(pairs)) params[key] = value;
+  const std::string task_id = c.EnqueueAction(args.positional[0], args.positional[1], params);
   c.Settle();
   return PrintTask(c.model().tasks.at(task_id), out, err);
 }

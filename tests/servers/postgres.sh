@@ -3,6 +3,8 @@
 #   postgres.sh start [ENV_DIR]   initdb in a temp dir, start on 127.0.0.1:<free port> plus a unix
 #                                 socket in the temp dir, write ENV_DIR/postgres.env
 #   postgres.sh stop  [ENV_DIR]   stop the server, remove the temp dir and the env file
+#   postgres.sh pause [ENV_DIR]   stop the server but keep its data dir and env file
+#   postgres.sh resume [ENV_DIR]  start the paused server again: same data dir, same port
 # ENV_DIR defaults to $GRANTOR_TEST_ENV_DIR. postgres.env defines GRANTOR_TEST_PG_HOST, _PORT,
 # _USER, _PASSWORD (a superuser) and _SOCKET_DIR. The password never appears in argv.
 set -euo pipefail
@@ -78,13 +80,39 @@ stop() {
   echo "postgres: stopped, removed $dir"
 }
 
+# The env file's port and the state file's data dir, for pause and resume.
+server_dir() { sed -n 's/^dir=//p' "$1/postgres.state" 2>/dev/null; }
+server_port() { sed -n 's/^GRANTOR_TEST_PG_PORT=//p' "$1/postgres.env" 2>/dev/null; }
+
+pause() {
+  local env_dir=$1 dir run
+  dir=$(server_dir "$env_dir")
+  [ -n "$dir" ] && [ -d "$dir/data" ] || { echo "postgres: no server in $env_dir" >&2; return 1; }
+  run=$(as_test_user_prefix)
+  $run "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w -t 20 stop >/dev/null
+  echo "postgres: paused (dir $dir)"
+}
+
+resume() {
+  local env_dir=$1 dir port run
+  dir=$(server_dir "$env_dir")
+  port=$(server_port "$env_dir")
+  [ -n "$dir" ] && [ -n "$port" ] || { echo "postgres: no server in $env_dir" >&2; return 1; }
+  run=$(as_test_user_prefix)
+  $run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "-p $port" start >/dev/null ||
+    { tail -n 20 "$dir/server.log" >&2; return 1; }
+  echo "postgres: resumed on 127.0.0.1:$port"
+}
+
 main() {
   local cmd=${1:-} env_dir
   env_dir=$(resolve_env_dir "${2:-}")
   case "$cmd" in
     start) start "$env_dir" ;;
     stop) stop "$env_dir" ;;
-    *) echo "usage: $0 {start|stop} [ENV_DIR]" >&2; return 2 ;;
+    pause) pause "$env_dir" ;;
+    resume) resume "$env_dir" ;;
+    *) echo "usage: $0 {start|stop|pause|resume} [ENV_DIR]" >&2; return 2 ;;
   esac
 }
 

@@ -28,8 +28,9 @@ struct ToolResult {
 class HookTools {
  public:
   virtual ~HookTools() = default;
-  /// Runs the tool and returns its outcome; a tool that fails is not an exception here.
-  /// Throws only when the tool cannot be run at all (missing binary, fork failure).
+  /// Runs the tool and returns its outcome; a tool that fails is not an exception here, and
+  /// neither is a missing tool (exit 127, "ERROR <tool>: command not found"). Throws only when
+  /// no process can be started at all (e.g. fork failure).
   virtual ToolResult Run(const ToolCall& call) = 0;
 };
 

@@ -1,101 +1,14 @@
 // The PostgreSQL provider charm, Scenario style: state in, event, state out, against the
 // in-memory engine. Each test tells one part of the Juju story a user would check.
 
-#include <gtest/gtest.h>
+#include "provider_fixture.hpp"
 
-#include <string>
-
-#include "testing/engine_proxy.hpp"
-#include "testing/fake_engine.hpp"
-#include "grantor/charms/charms.hpp"
-#include "grantor/core/identity.hpp"
-#include "testing/scenario.hpp"
-
-namespace grantor::charms {
+namespace grantor::charms::testing_support {
 namespace {
 
-using juju::EventKind;
-using model::Databag;
-using model::RelationState;
-using model::SecretState;
-using model::State;
-using testing::FakeEngine;
-using testing::RunEvent;
-
-constexpr const char* kModelUuid = "6f1d2c3b-0000-4000-8000-00000000c0de";
-constexpr const char* kAdminSecret = "secret://6f1d2c3b-0000-4000-8000-00000000c0de/d0admin0000000000000";
-constexpr const char* kAdminPassword = "admin-password-0123456789";
-
-class PostgresProviderTest : public ::testing::Test {
+class PostgresProviderTest : public ProviderFixture {
  protected:
-  PostgresProviderTest() {
-    engine_.EnsureUser(db::UserSpec{"admin", kAdminPassword, std::nullopt, {db::ExtraRole::kSuperuser}});
-  }
-
-  charm::Router Charm() {
-    return MakePostgresqlCharm(testing::FakeEngineFactory(engine_, &connected_as_), [this] {
-      return "generated-password-" + std::to_string(++passwords_issued_) + "-xxxxxxxxxxxx";
-    });
-  }
-
-  static State Configured(bool leader = true) {
-    State state;
-    state.model_uuid = kModelUuid;
-    state.unit_name = "pg/0";
-    state.leader = leader;
-    state.config = {{"host", "10.1.2.3"},          {"port", 5432},
-                    {"ssl-mode", "prefer"},        {"maintenance-database", "postgres"},
-                    {"admin-credentials", kAdminSecret}};
-    SecretState admin;
-    admin.id = kAdminSecret;
-    admin.owner_app = "";  // a user secret, granted to the application
-    admin.revisions[1] = {{"username", "admin"}, {"password", kAdminPassword}};
-    state.secrets.push_back(admin);
-    return state;
-  }
-
-  static RelationState DatabaseRelation(int id, Databag remote_app_data,
-                                        const std::string& endpoint = "database") {
-    RelationState relation;
-    relation.id = id;
-    relation.endpoint = endpoint;
-    relation.interface = endpoint == "database" ? "postgresql_client" : "pgsql";
-    relation.remote_app = "app" + std::to_string(id);
-    relation.remote_app_data = std::move(remote_app_data);
-    relation.remote_units_data["app" + std::to_string(id) + "/0"] = {};
-    return relation;
-  }
-
-  // Configured leader that already created its operator user.
-  State Bootstrapped() {
-    auto out = RunEvent(Charm(), testing::HookEvent(Configured(), EventKind::kConfigChanged), Configured());
-    EXPECT_EQ(out.exit_code, 0);
-    return out.state;
-  }
-
-  testing::HookOutcome Changed(State state, int relation_id) {
-    return RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationChanged, relation_id), state);
-  }
-
-  std::string RelationUser(int id) const { return core::InstanceNames(kModelUuid, "pg").RelationUser(id); }
-  std::string OperatorUser() const { return core::InstanceNames(kModelUuid, "pg").OperatorUser(); }
-
-  static const SecretState* SecretByUri(const State& state, const std::string& uri) {
-    for (const auto& secret : state.secrets) {
-      if (secret.id == uri) return &secret;
-    }
-    return nullptr;
-  }
-  static const SecretState* SecretByLabel(const State& state, const std::string& label) {
-    for (const auto& secret : state.secrets) {
-      if (secret.label == label) return &secret;
-    }
-    return nullptr;
-  }
-
-  FakeEngine engine_{core::Dialect::kPostgres};
-  std::vector<std::string> connected_as_;
-  int passwords_issued_ = 0;
+  PostgresProviderTest() : ProviderFixture(core::Dialect::kPostgres) {}
 };
 
 TEST_F(PostgresProviderTest, UnconfiguredCharmSaysExactlyWhatToSet) {
@@ -151,6 +64,19 @@ TEST_F(PostgresProviderTest, UnreachableServerIsWaitingNotError) {
   EXPECT_EQ(out.state.unit_status.status, "waiting");
   EXPECT_NE(out.state.unit_status.message.find("cannot reach PostgreSQL at 10.1.2.3:5432"),
             std::string::npos);
+}
+
+TEST_F(PostgresProviderTest, ServerRefusingTheAdminIsBlockedNotError) {
+  engine_.FailNextCall(db::ErrorKind::kAccessDenied);
+  auto out = RunEvent(Charm(), testing::HookEvent(Configured(), EventKind::kConfigChanged), Configured());
+  EXPECT_EQ(out.exit_code, 0);
+  EXPECT_EQ(out.state.unit_status.status, "blocked");
+  EXPECT_NE(out.state.unit_status.message.find("PostgreSQL refused"), std::string::npos);
+  EXPECT_FALSE(engine_.HasUser(OperatorUser()));
+  // Once the admin may act, the next hook bootstraps.
+  auto later = RunEvent(Charm(), testing::HookEvent(out.state, EventKind::kUpdateStatus), out.state);
+  EXPECT_EQ(later.state.unit_status.status, "active");
+  EXPECT_TRUE(engine_.HasUser(OperatorUser()));
 }
 
 TEST_F(PostgresProviderTest, RequestWithSecretsPublishesCredentialsInAGrantedSecret) {
@@ -374,16 +300,6 @@ TEST_F(PostgresProviderTest, LegacyRolesRequestIsRefused) {
 
 // --- actions ---------------------------------------------------------------------------------
 
-testing::HookOutcome RunAction(const charm::Router& router, State state, const std::string& name,
-                               nlohmann::json params) {
-  model::ActionState action;
-  action.name = name;
-  action.id = "1";
-  action.params = std::move(params);
-  state.action = action;
-  return RunEvent(router, testing::ActionEvent(state, name), state);
-}
-
 TEST_F(PostgresProviderTest, SetPasswordRotatesTheOperatorPassword) {
   State state = Bootstrapped();
   const auto before = engine_.GetUser(OperatorUser())->password;
@@ -434,4 +350,4 @@ TEST_F(PostgresProviderTest, SetPasswordRefusesNonLeaderUnknownUserAndWeakPasswo
 }
 
 }  // namespace
-}  // namespace grantor::charms
+}  // namespace grantor::charms::testing_support

@@ -1,0 +1,457 @@
+#include "e2e_support.hpp"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <mysql.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace grantor::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// A private temporary file for one child's stdout or stderr.
+class CaptureFile {
+ public:
+  CaptureFile() {
+    char pattern[] = "/tmp/grantor-e2e-capture-XXXXXX";
+    const int fd = ::mkstemp(pattern);
+    if (fd < 0) throw std::runtime_error("mkstemp failed");
+    ::close(fd);
+    path_ = pattern;
+  }
+  ~CaptureFile() { ::unlink(path_.c_str()); }
+  CaptureFile(const CaptureFile&) = delete;
+  CaptureFile& operator=(const CaptureFile&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Read() const { return ReadFile(path_); }
+
+ private:
+  std::string path_;
+};
+
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra_env) {
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string item = *entry;
+    const std::string name = item.substr(0, item.find('='));
+    bool replaced = false;
+    for (const auto& extra : extra_env) replaced |= extra.substr(0, extra.find('=')) == name;
+    if (!replaced) env.push_back(item);
+  }
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  return env;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& items) {
+  std::vector<char*> out;
+  for (auto& item : items) out.push_back(item.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+void Flatten(const YAML::Node& node, const std::string& prefix, Fields& out) {
+  if (node.IsMap()) {
+    for (const auto& item : node) {
+      const std::string key = item.first.as<std::string>();
+      Flatten(item.second, prefix.empty() ? key : prefix + "." + key, out);
+    }
+  } else if (node.IsScalar()) {
+    out[prefix] = node.as<std::string>();
+  } else if (node.IsSequence()) {
+    std::string joined;
+    for (const auto& item : node) joined += (joined.empty() ? "" : ",") + item.as<std::string>();
+    out[prefix] = joined;
+  }
+}
+
+std::map<std::string, std::string> ReadEnvFile(const fs::path& path) {
+  std::map<std::string, std::string> settings;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) settings[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return settings;
+}
+
+Server LoadServer(const std::string& env_dir, const std::string& file, const std::string& prefix) {
+  std::string dir = env_dir;
+  if (dir.empty()) {
+    const char* env = std::getenv("GRANTOR_TEST_ENV_DIR");
+    if (env == nullptr || *env == '\0') {
+      throw std::runtime_error("GRANTOR_TEST_ENV_DIR is unset: run these tests through ctest -L e2e");
+    }
+    dir = env;
+  }
+  const auto settings = ReadEnvFile(fs::path(dir) / file);
+  for (const char* key : {"HOST", "PORT", "USER", "PASSWORD"}) {
+    if (!settings.contains(prefix + key)) {
+      throw std::runtime_error(dir + "/" + file + " is missing or lacks " + prefix + key +
+                               ": the db_servers ctest fixture did not start the server");
+    }
+  }
+  return Server{settings.at(prefix + "HOST"), std::stoi(settings.at(prefix + "PORT")),
+                settings.at(prefix + "USER"), settings.at(prefix + "PASSWORD")};
+}
+
+std::string ModelBinary() {
+  const char* env = std::getenv("GRANTOR_MODEL_BIN");
+  return env != nullptr && *env != '\0' ? env : GRANTOR_MODEL_BIN;
+}
+
+std::string Describe(const std::vector<std::string>& args, const ProcessResult& result) {
+  std::string command;
+  for (const auto& arg : args) command += " " + arg;
+  return "grantor-model" + command + " exited " + std::to_string(result.exit_code) + ": " +
+         result.err + result.out;
+}
+
+// --- sessions --------------------------------------------------------------------------------
+
+class PgSession : public SqlSession {
+ public:
+  explicit PgSession(const Login& login) {
+    const std::string port = std::to_string(login.port);
+    const char* keys[] = {"host",   "port",    "user",            "password",
+                          "dbname", "sslmode", "connect_timeout", nullptr};
+    const char* values[] = {login.host.c_str(),     port.c_str(), login.user.c_str(),
+                            login.password.c_str(), login.database.c_str(),
+                            "disable",              "5",          nullptr};
+    conn_ = PQconnectdbParams(keys, values, 0);
+    if (PQstatus(conn_) != CONNECTION_OK) error_ = PQerrorMessage(conn_);
+  }
+  ~PgSession() override { PQfinish(conn_); }
+  PgSession(const PgSession&) = delete;
+  PgSession& operator=(const PgSession&) = delete;
+
+  bool connected() const override { return error_.empty(); }
+  const std::string& error() const override { return error_; }
+
+  SqlResult Exec(const std::string& sql) override {
+    SqlResult result;
+    PGresult* res = PQexec(conn_, sql.c_str());
+    const auto status = PQresultStatus(res);
+    result.ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    if (!result.ok) result.error = PQerrorMessage(conn_);
+    for (int row = 0; result.ok && row < PQntuples(res); ++row) {
+      std::vector<std::string> values;
+      for (int col = 0; col < PQnfields(res); ++col) values.emplace_back(PQgetvalue(res, row, col));
+      result.rows.push_back(std::move(values));
+    }
+    PQclear(res);
+    return result;
+  }
+
+  std::string Literal(const std::string& value) override {
+    char* quoted = PQescapeLiteral(conn_, value.data(), value.size());
+    if (quoted == nullptr) throw std::runtime_error("PQescapeLiteral failed");
+    std::string out = quoted;
+    PQfreemem(quoted);
+    return out;
+  }
+
+ private:
+  PGconn* conn_ = nullptr;
+  std::string error_;
+};
+
+class MySession : public SqlSession {
+ public:
+  explicit MySession(const Login& login) : conn_(mysql_init(nullptr)) {
+    if (conn_ == nullptr) throw std::runtime_error("mysql_init failed");
+    const unsigned int timeout = 5;
+    mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    const char* database = login.database.empty() ? nullptr : login.database.c_str();
+    if (mysql_real_connect(conn_, login.host.c_str(), login.user.c_str(), login.password.c_str(),
+                           database, static_cast<unsigned int>(login.port), nullptr, 0) == nullptr) {
+      error_ = mysql_error(conn_);
+    }
+  }
+  ~MySession() override { mysql_close(conn_); }
+  MySession(const MySession&) = delete;
+  MySession& operator=(const MySession&) = delete;
+
+  bool connected() const override { return error_.empty(); }
+  const std::string& error() const override { return error_; }
+
+  SqlResult Exec(const std::string& sql) override {
+    SqlResult result;
+    if (mysql_real_query(conn_, sql.data(), sql.size()) != 0) {
+      result.error = mysql_error(conn_);
+      return result;
+    }
+    result.ok = true;
+    MYSQL_RES* res = mysql_store_result(conn_);
+    if (res == nullptr) return result;
+    const unsigned int columns = mysql_num_fields(res);
+    while (MYSQL_ROW row = mysql_fetch_row(res)) {
+      std::vector<std::string> values;
+      for (unsigned int col = 0; col < columns; ++col) values.emplace_back(row[col] ? row[col] : "");
+      result.rows.push_back(std::move(values));
+    }
+    mysql_free_result(res);
+    return result;
+  }
+
+  std::string Literal(const std::string& value) override {
+    std::string buffer(value.size() * 2 + 1, '\0');
+    const auto length = mysql_real_escape_string(conn_, buffer.data(), value.data(), value.size());
+    return "'" + buffer.substr(0, length) + "'";
+  }
+
+ private:
+  MYSQL* conn_ = nullptr;
+  std::string error_;
+};
+
+}  // namespace
+
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::vector<std::string>& extra_env) {
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env = ChildEnvironment(extra_env);
+  std::vector<char*> cargs = CStrings(args);
+  std::vector<char*> cenv = CStrings(env);
+  const CaptureFile out;
+  const CaptureFile err;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.path().c_str(), O_WRONLY | O_TRUNC, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, err.path().c_str(), O_WRONLY | O_TRUNC, 0);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ProcessResult result;
+  if (rc != 0) {
+    result.err = "cannot run " + argv[0];
+    return result;
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = out.Read();
+  result.err = err.Read();
+  return result;
+}
+
+Fields ParseYamlFields(const std::string& text) {
+  Fields fields;
+  if (text.find_first_not_of(" \n") == std::string::npos) return fields;
+  Flatten(YAML::Load(text), "", fields);
+  return fields;
+}
+
+std::string Field(const Fields& fields, const std::string& key) {
+  auto it = fields.find(key);
+  return it == fields.end() ? std::string{} : it->second;
+}
+
+Server PostgresServer(const std::string& env_dir) {
+  return LoadServer(env_dir, "postgres.env", "GRANTOR_TEST_PG_");
+}
+
+Server MariaDbServer(const std::string& env_dir) {
+  return LoadServer(env_dir, "mariadb.env", "GRANTOR_TEST_MYSQL_");
+}
+
+std::string UniqueName(const std::string& stem) {
+  std::random_device device;
+  char suffix[16];
+  std::snprintf(suffix, sizeof(suffix), "%08x", static_cast<unsigned int>(device()));
+  return stem + "_" + suffix;
+}
+
+// --- LocalModel ------------------------------------------------------------------------------
+
+LocalModel::LocalModel() {
+  char pattern[] = "/tmp/grantor-e2e-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = pattern;
+}
+
+LocalModel::~LocalModel() {
+  std::error_code ignored;
+  if (!keep_) fs::remove_all(dir_, ignored);
+}
+
+ProcessResult LocalModel::Try(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{ModelBinary(), "--model-dir", (dir_ / "model").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(argv);
+}
+
+std::string LocalModel::Juju(const std::vector<std::string>& args) const {
+  const ProcessResult result = Try(args);
+  if (result.exit_code != 0) throw std::runtime_error(Describe(args, result));
+  return result.out;
+}
+
+int LocalModel::Integrate(const std::string& first, const std::string& second) const {
+  const std::string out = Juju({"integrate", first, second});
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex("relation ([0-9]+):"))) {
+    throw std::runtime_error("integrate printed no relation id: " + out);
+  }
+  return std::stoi(match[1]);
+}
+
+fs::path LocalModel::WritePrivateFile(const std::string& name, const std::string& content) const {
+  const fs::path path = dir_ / (name + "." + std::to_string(++files_));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + path.string());
+  const bool written = ::write(fd, content.data(), content.size()) ==
+                       static_cast<ssize_t>(content.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + path.string());
+  return path;
+}
+
+void LocalModel::ConfigureAdmin(const std::string& app, const Server& server) const {
+  const fs::path password = WritePrivateFile("admin-password", server.password);
+  const std::string name = app + "-admin";
+  const std::string out = Juju({"add-secret", name, "username=" + server.user,
+                                "password#file=" + password.string()});
+  fs::remove(password);
+  const std::string uri = out.substr(0, out.find('\n'));
+  Juju({"grant-secret", name, app});
+  Juju({"config", app, "admin-credentials=" + uri});
+}
+
+ProcessResult LocalModel::RunAction(const std::string& unit, const std::string& action,
+                                    const Fields& params) const {
+  if (params.empty()) return Try({"run", unit, action});
+  json mapping = json::object();
+  for (const auto& [key, value] : params) mapping[key] = value;
+  const fs::path file = WritePrivateFile("params", mapping.dump());  // JSON is YAML
+  ProcessResult result = Try({"run", unit, action, "--params", file.string()});
+  fs::remove(file);
+  return result;
+}
+
+std::pair<std::string, std::string> LocalModel::UnitStatus(const std::string& unit) const {
+  const json model = json::parse(ReadFile(dir_ / "model" / "model.json"));
+  const json& record = model.at("units").at(unit);
+  if (record.value("agent_status", "") == "error") {
+    return {"error", record.value("agent_message", "")};
+  }
+  return {record.value("workload_status", ""), record.value("workload_message", "")};
+}
+
+namespace {
+
+json RelationInfo(const LocalModel& model, const std::string& unit, int relation_id) {
+  const json shown = json::parse(model.Juju({"show-unit", unit, "--format", "json"}));
+  for (const auto& info : shown.at(unit).at("relation-info")) {
+    if (info.at("relation-id") == relation_id) return info;
+  }
+  throw std::runtime_error(unit + " is not in relation " + std::to_string(relation_id));
+}
+
+Fields ToFields(const json& bag) {
+  Fields fields;
+  for (const auto& [key, value] : bag.items()) fields[key] = value.get<std::string>();
+  return fields;
+}
+
+}  // namespace
+
+Fields LocalModel::RemoteAppData(const std::string& unit, int relation_id) const {
+  return ToFields(RelationInfo(*this, unit, relation_id).value("application-data", json::object()));
+}
+
+Fields LocalModel::RemoteUnitData(const std::string& unit, int relation_id,
+                                  const std::string& remote_unit) const {
+  const json info = RelationInfo(*this, unit, relation_id);
+  if (!info.contains("related-units") || !info["related-units"].contains(remote_unit)) return {};
+  return ToFields(info["related-units"][remote_unit].value("data", json::object()));
+}
+
+std::string LocalModel::Uuid() const {
+  return json::parse(ReadFile(dir_ / "model" / "model.json")).at("uuid").get<std::string>();
+}
+
+// --- logins ----------------------------------------------------------------------------------
+
+Login AdminLogin(const Server& server, const std::string& database) {
+  return Login{server.host, server.port, server.user, server.password, database};
+}
+
+Login LoginFromEndpoints(const std::string& endpoints, const std::string& user,
+                         const std::string& password, const std::string& database) {
+  const std::string first = endpoints.substr(0, endpoints.find(','));
+  const auto colon = first.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("endpoint without a port: " + first);
+  return Login{first.substr(0, colon), std::stoi(first.substr(colon + 1)), user, password, database};
+}
+
+std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login) {
+  if (engine == Engine::kPostgres) return std::make_unique<PgSession>(login);
+  return std::make_unique<MySession>(login);
+}
+
+std::string QueryValue(Engine engine, const Login& login, const std::string& sql) {
+  const auto session = Connect(engine, login);
+  if (!session->connected()) throw std::runtime_error("login as " + login.user + ": " + session->error());
+  const SqlResult result = session->Exec(sql);
+  if (!result.ok) throw std::runtime_error(sql + ": " + result.error);
+  if (result.rows.empty() || result.rows[0].empty()) return {};
+  return result.rows[0][0];
+}
+
+Server ServerFor(Engine engine) {
+  return engine == Engine::kPostgres ? PostgresServer() : MariaDbServer();
+}
+
+Login MaintenanceLogin(Engine engine, const Server& server) {
+  return MaintenanceLogin(engine, server, server.user, server.password);
+}
+
+Login MaintenanceLogin(Engine engine, const Server& server, const std::string& user,
+                       const std::string& password) {
+  return Login{server.host, server.port, user, password,
+               engine == Engine::kPostgres ? "postgres" : ""};
+}
+
+std::string BuiltCharm(const std::string& name) { return std::string(GRANTOR_CHARMS_DIR) + "/" + name; }
+
+std::string TestCharm(const std::string& name) {
+  return std::string(GRANTOR_TEST_CHARMS_DIR) + "/" + name;
+}
+
+std::string ProviderCharmName(Engine engine) {
+  return engine == Engine::kPostgres ? "grantor-postgresql" : "grantor-mysql";
+}
+
+void DeployProvider(const LocalModel& model, Engine engine, const std::string& app,
+                    const Server& server, int units) {
+  model.Juju({"deploy", BuiltCharm(ProviderCharmName(engine)), app, "-n", std::to_string(units),
+              "--config", "host=" + server.host, "--config", "port=" + std::to_string(server.port)});
+  model.ConfigureAdmin(app, server);
+}
+
+}  // namespace grantor::e2e

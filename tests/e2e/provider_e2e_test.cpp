@@ -1,0 +1,437 @@
+// End-to-end tests of the built provider charms (grantor-postgresql, grantor-mysql) on the local
+// model against the real test servers: what a Juju user checks after integrate, remove-relation,
+// a hostile requirer, a server outage, the legacy endpoints and the password actions. The
+// requirers are the bash charms of tests/charms (demo-app, demo-mysql-app, legacy-*-app).
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "e2e_support.hpp"
+
+namespace grantor::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Flavor {
+  const char* name;
+  Engine engine;
+  const char* demo_charm;
+  const char* legacy_charm;
+  const char* legacy_endpoint;
+  const char* legacy_admin_endpoint;
+  const char* forbidden_role;  // an extra-user-roles value the provider must refuse
+  const char* internal_user;   // a server user the password actions must refuse to touch
+};
+
+const Flavor kPostgres{"Postgres",      Engine::kPostgres, "demo-app",
+                       "legacy-pgsql-app", "db",           "db-admin",
+                       "pg_execute_server_program", "postgres"};
+const Flavor kMariaDb{"MariaDb",        Engine::kMariaDb, "demo-mysql-app",
+                      "legacy-mysql-app", "mysql",         "mysql-root",
+                      "file",           "root"};
+
+constexpr const char* kProvider = "provider";
+constexpr const char* kProviderUnit = "provider/0";
+
+class ProviderTest : public ::testing::TestWithParam<Flavor> {
+ protected:
+  void SetUp() override { server_ = ServerFor(engine()); }
+  void TearDown() override { model_.set_keep(HasFailure()); }
+
+  Engine engine() const { return GetParam().engine; }
+
+  void DeployDemo(const std::string& app, const std::string& database,
+                  const std::vector<std::string>& config = {}) {
+    std::vector<std::string> args{"deploy", TestCharm(GetParam().demo_charm), app, "--config",
+                                  "database=" + database};
+    for (const auto& item : config) args.insert(args.end(), {"--config", item});
+    model_.Juju(args);
+  }
+
+  Fields ShowCredentials(const std::string& unit) {
+    const ProcessResult result = model_.RunAction(unit, "show-credentials");
+    if (result.exit_code != 0) throw std::runtime_error("show-credentials: " + result.err);
+    return ParseYamlFields(result.out);
+  }
+
+  static Login LoginWith(const Fields& credentials) {
+    return LoginFromEndpoints(Field(credentials, "endpoints"), Field(credentials, "username"),
+                              Field(credentials, "password"), Field(credentials, "database"));
+  }
+
+  // A session that must open.
+  std::unique_ptr<SqlSession> Open(const Login& login) {
+    auto session = Connect(engine(), login);
+    if (!session->connected()) throw std::runtime_error("login as " + login.user + ": " + session->error());
+    return session;
+  }
+
+  bool CanLogIn(const Login& login) { return Connect(engine(), login)->connected(); }
+
+  // Runs `sql` as the admin with "{}" replaced by `value` as a literal; first value.
+  std::string AdminValue(const std::string& sql, const std::string& value) {
+    auto session = Open(MaintenanceLogin(engine(), server_));
+    std::string text = sql;
+    text.replace(text.find("{}"), 2, session->Literal(value));
+    const SqlResult result = session->Exec(text);
+    if (!result.ok) throw std::runtime_error(text + ": " + result.error);
+    return result.rows.empty() ? std::string{} : result.rows[0][0];
+  }
+
+  int CountUsers(const std::string& user) {
+    return std::stoi(AdminValue(engine() == Engine::kPostgres
+                                    ? "SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = {}"
+                                    : "SELECT count(*) FROM mysql.user WHERE User = {}",
+                                user));
+  }
+
+  int CountDatabases(const std::string& database) {
+    return std::stoi(AdminValue(
+        engine() == Engine::kPostgres
+            ? "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = {}"
+            : "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+        database));
+  }
+
+  bool IsSuperuser(const std::string& user) {
+    if (engine() == Engine::kPostgres) {
+      return AdminValue("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = {}", user) == "t";
+    }
+    return AdminValue("SELECT Super_priv FROM mysql.user WHERE User = {} AND Host = '%'", user) == "Y";
+  }
+
+  // "grantor_<tag>_": the prefix of every user the provider application creates.
+  std::string UserPrefix() {
+    const ProcessResult result = model_.RunAction(kProviderUnit, "get-password");
+    if (result.exit_code != 0) throw std::runtime_error("get-password: " + result.err);
+    const std::string user = Field(ParseYamlFields(result.out), "database-user");
+    return user.substr(0, user.size() - std::string("operator").size());
+  }
+
+  void ExpectStatus(const std::string& unit, const std::string& status,
+                    const std::string& message_part) {
+    const auto [actual, message] = model_.UnitStatus(unit);
+    EXPECT_EQ(actual, status) << unit << ": " << message;
+    EXPECT_NE(message.find(message_part), std::string::npos) << unit << ": " << message;
+  }
+
+  LocalModel model_;
+  Server server_;
+};
+
+std::string FlavorName(const ::testing::TestParamInfo<Flavor>& info) { return info.param.name; }
+
+TEST_P(ProviderTest, IntegrateGivesAUserThatLogsInAndCreatesATable) {
+  DeployProvider(model_, engine(), kProvider, server_);
+  ExpectStatus(kProviderUnit, "active", "");
+  const std::string database = UniqueName("shop");
+  DeployDemo("app", database);
+  model_.Integrate("app", "provider:database");
+
+  const Fields credentials = ShowCredentials("app/0");
+  const std::string user = Field(credentials, "username");
+  EXPECT_EQ(user.rfind(UserPrefix(), 0), 0u) << user;
+  ExpectStatus("app/0", "active", "database user " + user);
+  EXPECT_EQ(Field(credentials, "database"), database);
+  EXPECT_EQ(Field(credentials, "endpoints"), server_.host + ":" + std::to_string(server_.port));
+  EXPECT_GE(Field(credentials, "password").size(), 16u);
+
+  auto session = Open(LoginWith(credentials));
+  ASSERT_TRUE(session->Exec("CREATE TABLE orders (id int, item varchar(20))").ok);
+  ASSERT_TRUE(session->Exec("INSERT INTO orders VALUES (1, 'coffee')").ok);
+  const SqlResult count = session->Exec("SELECT count(*) FROM orders");
+  ASSERT_TRUE(count.ok) << count.error;
+  EXPECT_EQ(count.rows.at(0).at(0), "1");
+  ExpectStatus(kProviderUnit, "active", "");
+}
+
+TEST_P(ProviderTest, SecretsAndPlainFieldsVariants) {
+  DeployProvider(model_, engine(), kProvider, server_);
+  const std::string secret_db = UniqueName("secret");
+  const std::string plain_db = UniqueName("plain");
+  DeployDemo("secret-app", secret_db);
+  DeployDemo("plain-app", plain_db, {"use-secrets=false"});
+  const int secret_id = model_.Integrate("secret-app", "provider:database");
+  const int plain_id = model_.Integrate("plain-app", "provider:database");
+
+  const Fields secret_bag = model_.RemoteAppData("secret-app/0", secret_id);
+  EXPECT_EQ(Field(secret_bag, "secret-user").rfind("secret:", 0), 0u) << Field(secret_bag, "secret-user");
+  EXPECT_FALSE(secret_bag.contains("password"));
+  EXPECT_FALSE(secret_bag.contains("username"));
+  EXPECT_EQ(Field(secret_bag, "database"), secret_db);
+
+  const Fields plain_bag = model_.RemoteAppData("plain-app/0", plain_id);
+  EXPECT_FALSE(plain_bag.contains("secret-user"));
+  EXPECT_FALSE(Field(plain_bag, "username").empty());
+  EXPECT_FALSE(Field(plain_bag, "password").empty());
+  EXPECT_EQ(Field(plain_bag, "database"), plain_db);
+
+  const Fields secret_credentials = ShowCredentials("secret-app/0");
+  const Fields plain_credentials = ShowCredentials("plain-app/0");
+  EXPECT_EQ(Field(plain_credentials, "password"), Field(plain_bag, "password"));
+  EXPECT_NE(Field(secret_credentials, "username"), Field(plain_credentials, "username"));
+  EXPECT_TRUE(CanLogIn(LoginWith(secret_credentials)));
+  EXPECT_TRUE(CanLogIn(LoginWith(plain_credentials)));
+}
+
+TEST_P(ProviderTest, RemoveRelationRevokesAndReintegrateReachesTheSameData) {
+  DeployProvider(model_, engine(), kProvider, server_);
+  const std::string database = UniqueName("orders");
+  DeployDemo("app", database);
+  model_.Integrate("app", "provider:database");
+  const Fields first = ShowCredentials("app/0");
+  auto held = Open(LoginWith(first));
+  ASSERT_TRUE(held->Exec("CREATE TABLE orders (id int, item varchar(20))").ok);
+  ASSERT_TRUE(held->Exec("INSERT INTO orders VALUES (1, 'coffee')").ok);
+
+  model_.Juju({"remove-relation", "app", kProvider});
+  EXPECT_FALSE(CanLogIn(LoginWith(first)));
+  EXPECT_FALSE(held->Exec("SELECT count(*) FROM orders").ok) << "the open session survived";
+  EXPECT_EQ(CountUsers(Field(first, "username")), 0);
+  ExpectStatus("app/0", "blocked", "needs a database relation");
+
+  model_.Integrate("app", "provider:database");
+  const Fields second = ShowCredentials("app/0");
+  EXPECT_NE(Field(second, "username"), Field(first, "username"));
+  EXPECT_NE(Field(second, "password"), Field(first, "password"));
+  EXPECT_EQ(Field(second, "database"), database);
+  auto session = Open(LoginWith(second));
+  const SqlResult before = session->Exec("SELECT item FROM orders WHERE id = 1");
+  ASSERT_TRUE(before.ok) << before.error;
+  EXPECT_EQ(before.rows.at(0).at(0), "coffee");
+  ASSERT_TRUE(session->Exec("INSERT INTO orders VALUES (2, 'tea')").ok);
+  EXPECT_EQ(session->Exec("SELECT count(*) FROM orders").rows.at(0).at(0), "2");
+}
+
+TEST_P(ProviderTest, HostileRequestsBlockTheirRelationOnlyAndCreateNothing) {
+  DeployProvider(model_, engine(), kProvider, server_);
+  const std::string prefix = UserPrefix();
+  const std::string hostile_db = engine() == Engine::kPostgres
+                                     ? "x\";drop role " + server_.user + ";--"
+                                     : "x`;drop user " + server_.user + ";--";
+  const std::string greedy_db = UniqueName("greedy");
+  const std::string good_db = UniqueName("good");
+  DeployDemo("evil", hostile_db);
+  DeployDemo("greedy", greedy_db, {std::string("extra-user-roles=") + GetParam().forbidden_role});
+  DeployDemo("good", good_db);
+
+  const int evil_id = model_.Integrate("evil", "provider:database");
+  ExpectStatus(kProviderUnit, "blocked", "relation database:" + std::to_string(evil_id));
+  const int greedy_id = model_.Integrate("greedy", "provider:database");
+  const int good_id = model_.Integrate("good", "provider:database");
+  ExpectStatus(kProviderUnit, "blocked", "relation database:" + std::to_string(evil_id));
+
+  EXPECT_EQ(CountUsers(prefix + "r" + std::to_string(evil_id)), 0);
+  EXPECT_EQ(CountUsers(prefix + "r" + std::to_string(greedy_id)), 0);
+  EXPECT_EQ(CountDatabases(hostile_db), 0);
+  EXPECT_EQ(CountDatabases(greedy_db), 0);
+  EXPECT_EQ(CountUsers(server_.user), 1);
+  ExpectStatus("evil/0", "waiting", "waiting for database credentials");
+  ExpectStatus("greedy/0", "waiting", "waiting for database credentials");
+
+  // The well-behaved application is served all along.
+  ExpectStatus("good/0", "active", prefix + "r" + std::to_string(good_id));
+  EXPECT_TRUE(CanLogIn(LoginWith(ShowCredentials("good/0"))));
+
+  model_.Juju({"remove-relation", "evil", kProvider});
+  ExpectStatus(kProviderUnit, "blocked", "relation database:" + std::to_string(greedy_id));
+  ExpectStatus(kProviderUnit, "blocked", GetParam().forbidden_role);
+  model_.Juju({"remove-relation", "greedy", kProvider});
+  ExpectStatus(kProviderUnit, "active", "");
+  EXPECT_TRUE(CanLogIn(LoginWith(ShowCredentials("good/0"))));
+}
+
+// Reads what a legacy requirer unit recorded from `remote_unit` (its received-*.json).
+Fields Received(const LocalModel& model, const std::string& unit, const std::string& remote_unit) {
+  auto tag = [](std::string name) { return name.replace(name.rfind('/'), 1, "-"); };
+  const fs::path path = model.dir() / "model" / "agents" / ("unit-" + tag(unit)) / "charm" /
+                        ("received-" + tag(remote_unit) + ".json");
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(unit + " recorded nothing from " + remote_unit);
+  const nlohmann::json recorded = nlohmann::json::parse(in);
+  Fields fields;
+  for (const auto& [key, value] : recorded.items()) fields[key] = value.get<std::string>();
+  return fields;
+}
+
+// The key=value pairs of a libpq conninfo string ('...' quoting with backslash escapes).
+Fields ParseConninfo(const std::string& conninfo) {
+  Fields fields;
+  std::size_t i = 0;
+  while (i < conninfo.size()) {
+    while (i < conninfo.size() && conninfo[i] == ' ') ++i;
+    const auto eq = conninfo.find('=', i);
+    if (eq == std::string::npos) break;
+    const std::string key = conninfo.substr(i, eq - i);
+    std::string value;
+    i = eq + 1;
+    if (i < conninfo.size() && conninfo[i] == '\'') {
+      for (++i; i < conninfo.size() && conninfo[i] != '\''; ++i) {
+        if (conninfo[i] == '\\') ++i;
+        value.push_back(conninfo[i]);
+      }
+      ++i;
+    } else {
+      while (i < conninfo.size() && conninfo[i] != ' ') value.push_back(conninfo[i++]);
+    }
+    fields[key] = value;
+  }
+  return fields;
+}
+
+TEST_P(ProviderTest, LegacyEndpointsPublishWorkingUnitDataAndDropOnRemoval) {
+  const Flavor& flavor = GetParam();
+  DeployProvider(model_, engine(), kProvider, server_);
+  const std::string prefix = UserPrefix();
+  const std::string app_db = UniqueName("legacy");
+  const std::string admin_db = UniqueName("legacyadmin");
+  model_.Juju({"deploy", TestCharm(flavor.legacy_charm), "legacy", "--config", "database=" + app_db});
+  model_.Juju({"deploy", TestCharm(flavor.legacy_charm), "legacy-admin", "--config",
+               "database=" + admin_db});
+  const int id = model_.Integrate("legacy:db", std::string(kProvider) + ":" + flavor.legacy_endpoint);
+  const int admin_id =
+      model_.Integrate("legacy-admin:db", std::string(kProvider) + ":" + flavor.legacy_admin_endpoint);
+  ExpectStatus(kProviderUnit, "active", "");
+
+  const Fields data = Received(model_, "legacy/0", kProviderUnit);
+  EXPECT_EQ(data, model_.RemoteUnitData("legacy/0", id, kProviderUnit));  // what show-unit shows
+  const std::string user = Field(data, "user");
+  EXPECT_EQ(user, prefix + "r" + std::to_string(id));
+  EXPECT_EQ(Field(data, "host"), server_.host);
+  EXPECT_EQ(Field(data, "port"), std::to_string(server_.port));
+  EXPECT_EQ(Field(data, "database"), app_db);
+  const Login login{Field(data, "host"), std::stoi(Field(data, "port")), user,
+                    Field(data, "password"), Field(data, "database")};
+  EXPECT_TRUE(CanLogIn(login));
+  EXPECT_FALSE(IsSuperuser(user));
+  if (engine() == Engine::kPostgres) {
+    EXPECT_EQ(Field(data, "allowed-units"), "legacy/0");
+    EXPECT_EQ(Field(data, "state"), "standalone");
+    const Fields master = ParseConninfo(Field(data, "master"));
+    EXPECT_EQ(master, (Fields{{"dbname", app_db}, {"host", server_.host}, {"password", login.password},
+                              {"port", std::to_string(server_.port)}, {"user", user}}));
+  }
+
+  const Fields admin_data = Received(model_, "legacy-admin/0", kProviderUnit);
+  const std::string admin_user = Field(admin_data, "user");
+  EXPECT_EQ(admin_user, prefix + "r" + std::to_string(admin_id));
+  EXPECT_EQ(Field(admin_data, "database"), admin_db);
+  const Login admin_login{server_.host, server_.port, admin_user, Field(admin_data, "password"), admin_db};
+  EXPECT_TRUE(CanLogIn(admin_login));
+  EXPECT_TRUE(IsSuperuser(admin_user));
+
+  model_.Juju({"remove-relation", "legacy-admin", std::string(kProvider) + ":" + flavor.legacy_admin_endpoint});
+  EXPECT_EQ(CountUsers(admin_user), 0);
+  EXPECT_FALSE(CanLogIn(admin_login));
+  model_.Juju({"remove-relation", "legacy", std::string(kProvider) + ":" + flavor.legacy_endpoint});
+  EXPECT_EQ(CountUsers(user), 0);
+  EXPECT_FALSE(CanLogIn(login));
+}
+
+TEST_P(ProviderTest, PasswordActionsRotateTheOperatorPassword) {
+  DeployProvider(model_, engine(), kProvider, server_, 2);
+  const ProcessResult rotated = model_.RunAction(kProviderUnit, "set-password");
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  const Fields rotated_fields = ParseYamlFields(rotated.out);
+  EXPECT_EQ(Field(rotated_fields, "username"), "operator");
+  const std::string operator_user = Field(rotated_fields, "database-user");
+  EXPECT_EQ(operator_user, UserPrefix() + "operator");
+
+  const ProcessResult shown = model_.RunAction(kProviderUnit, "get-password");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const Fields shown_fields = ParseYamlFields(shown.out);
+  EXPECT_EQ(Field(shown_fields, "database-user"), operator_user);
+  const std::string random_password = Field(shown_fields, "password");
+  EXPECT_GE(random_password.size(), 16u);
+  EXPECT_TRUE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, random_password)));
+
+  const std::string given = "Given-" + UniqueName("password") + "-x7Q";
+  const ProcessResult set = model_.RunAction(kProviderUnit, "set-password", {{"password", given}});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  const ProcessResult shown_given = model_.RunAction(kProviderUnit, "get-password");
+  EXPECT_EQ(Field(ParseYamlFields(shown_given.out), "password"), given);
+  EXPECT_TRUE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, given)));
+  EXPECT_FALSE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, random_password)));
+  ExpectStatus(kProviderUnit, "active", "");  // the charm keeps working with the new password
+  model_.Juju({"update-status"});
+  ExpectStatus(kProviderUnit, "active", "");
+
+  const ProcessResult weak = model_.RunAction(kProviderUnit, "set-password", {{"password", "short"}});
+  EXPECT_NE(weak.exit_code, 0);
+  EXPECT_NE(weak.err.find("too weak"), std::string::npos) << weak.err;
+  const ProcessResult other =
+      model_.RunAction(kProviderUnit, "set-password", {{"username", GetParam().internal_user}});
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(other.err.find("unknown user"), std::string::npos) << other.err;
+  const ProcessResult follower = model_.RunAction("provider/1", "set-password");
+  EXPECT_NE(follower.exit_code, 0);
+  EXPECT_NE(follower.err.find("leader"), std::string::npos) << follower.err;
+  EXPECT_TRUE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, given)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ProviderTest, ::testing::Values(kPostgres, kMariaDb), FlavorName);
+
+// A PostgreSQL server of the test's own (same script, private env dir), so that stopping it
+// disturbs no other test. Stopped and removed on destruction.
+class PrivatePostgres {
+ public:
+  explicit PrivatePostgres(const fs::path& env_dir) : env_dir_(env_dir) { Script("start"); }
+  ~PrivatePostgres() {
+    try {
+      Script("stop");
+    } catch (const std::exception&) {
+      // Best effort: the test already failed.
+    }
+  }
+  PrivatePostgres(const PrivatePostgres&) = delete;
+  PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+  Server server() const { return PostgresServer(env_dir_.string()); }
+  void Script(const std::string& verb) const {
+    const ProcessResult result = RunProcess(
+        {"/bin/bash", std::string(GRANTOR_TEST_SERVERS_DIR) + "/postgres.sh", verb, env_dir_.string()});
+    if (result.exit_code != 0) throw std::runtime_error("postgres.sh " + verb + ": " + result.err);
+  }
+
+ private:
+  fs::path env_dir_;
+};
+
+TEST(PostgresOutageTest, IntegrateWhileTheServerIsDownWaitsThenProvisions) {
+  LocalModel model;
+  PrivatePostgres postgres(model.dir() / "server");
+  const Server server = postgres.server();
+  DeployProvider(model, Engine::kPostgres, kProvider, server);
+  const std::string database = UniqueName("outage");
+  model.Juju({"deploy", TestCharm("demo-app"), "app", "--config", "database=" + database});
+
+  postgres.Script("pause");
+  model.Integrate("app", "provider:database");
+  const auto [waiting, message] = model.UnitStatus(kProviderUnit);
+  EXPECT_EQ(waiting, "waiting");
+  EXPECT_NE(message.find("cannot reach PostgreSQL at " + server.host + ":" + std::to_string(server.port)),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(model.UnitStatus("app/0").first, "waiting");
+
+  postgres.Script("resume");
+  model.Juju({"update-status"});
+  EXPECT_EQ(model.UnitStatus(kProviderUnit).first, "active") << model.UnitStatus(kProviderUnit).second;
+  EXPECT_EQ(model.UnitStatus("app/0").first, "active") << model.UnitStatus("app/0").second;
+  const ProcessResult shown = model.RunAction("app/0", "show-credentials");
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const Fields credentials = ParseYamlFields(shown.out);
+  EXPECT_EQ(Field(credentials, "database"), database);
+  const Login login = LoginFromEndpoints(Field(credentials, "endpoints"), Field(credentials, "username"),
+                                         Field(credentials, "password"), database);
+  EXPECT_TRUE(Connect(Engine::kPostgres, login)->connected());
+  model.set_keep(::testing::Test::HasFailure());
+}
+
+}  // namespace
+}  // namespace grantor::e2e
