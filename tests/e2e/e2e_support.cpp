@@ -103,7 +103,8 @@ Server LoadServer(const std::string& env_dir, const std::string& file, const std
   if (dir.empty()) {
     const char* env = std::getenv("GRANTOR_TEST_ENV_DIR");
     if (env == nullptr || *env == '\0') {
-      throw std::runtime_error("GRANTOR_TEST_ENV_DIR is unset: run these tests through ctest -L e2e");
+      throw std::runtime_error(
+          "GRANTOR_TEST_ENV_DIR is unset: run these tests through ctest -L e2e");
     }
     dir = env;
   }
@@ -126,8 +127,9 @@ std::string ModelBinary() {
 std::string Describe(const std::vector<std::string>& args, const ProcessResult& result) {
   std::string command;
   for (const auto& arg : args) command += " " + arg;
+  // stderr only: stdout may hold credentials.
   return "grantor-model" + command + " exited " + std::to_string(result.exit_code) + ": " +
-         result.err + result.out;
+         result.err;
 }
 
 // --- sessions --------------------------------------------------------------------------------
@@ -136,11 +138,16 @@ class PgSession : public SqlSession {
  public:
   explicit PgSession(const Login& login) {
     const std::string port = std::to_string(login.port);
-    const char* keys[] = {"host",   "port",    "user",            "password",
-                          "dbname", "sslmode", "connect_timeout", nullptr};
-    const char* values[] = {login.host.c_str(),     port.c_str(), login.user.c_str(),
-                            login.password.c_str(), login.database.c_str(),
-                            "disable",              "5",          nullptr};
+    const char* keys[] = {
+        "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", nullptr};
+    const char* values[] = {login.host.c_str(),
+                            port.c_str(),
+                            login.user.c_str(),
+                            login.password.c_str(),
+                            login.database.c_str(),
+                            "disable",
+                            "5",
+                            nullptr};
     conn_ = PQconnectdbParams(keys, values, 0);
     if (PQstatus(conn_) != CONNECTION_OK) error_ = PQerrorMessage(conn_);
   }
@@ -187,7 +194,8 @@ class MySession : public SqlSession {
     mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     const char* database = login.database.empty() ? nullptr : login.database.c_str();
     if (mysql_real_connect(conn_, login.host.c_str(), login.user.c_str(), login.password.c_str(),
-                           database, static_cast<unsigned int>(login.port), nullptr, 0) == nullptr) {
+                           database, static_cast<unsigned int>(login.port), nullptr,
+                           0) == nullptr) {
       error_ = mysql_error(conn_);
     }
   }
@@ -210,7 +218,8 @@ class MySession : public SqlSession {
     const unsigned int columns = mysql_num_fields(res);
     while (MYSQL_ROW row = mysql_fetch_row(res)) {
       std::vector<std::string> values;
-      for (unsigned int col = 0; col < columns; ++col) values.emplace_back(row[col] ? row[col] : "");
+      for (unsigned int col = 0; col < columns; ++col)
+        values.emplace_back(row[col] ? row[col] : "");
       result.rows.push_back(std::move(values));
     }
     mysql_free_result(res);
@@ -324,8 +333,8 @@ fs::path LocalModel::WritePrivateFile(const std::string& name, const std::string
   const fs::path path = dir_ / (name + "." + std::to_string(++files_));
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + path.string());
-  const bool written = ::write(fd, content.data(), content.size()) ==
-                       static_cast<ssize_t>(content.size());
+  const bool written =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ::close(fd);
   if (!written) throw std::runtime_error("cannot write " + path.string());
   return path;
@@ -334,8 +343,8 @@ fs::path LocalModel::WritePrivateFile(const std::string& name, const std::string
 void LocalModel::ConfigureAdmin(const std::string& app, const Server& server) const {
   const fs::path password = WritePrivateFile("admin-password", server.password);
   const std::string name = app + "-admin";
-  const std::string out = Juju({"add-secret", name, "username=" + server.user,
-                                "password#file=" + password.string()});
+  const std::string out =
+      Juju({"add-secret", name, "username=" + server.user, "password#file=" + password.string()});
   fs::remove(password);
   const std::string uri = out.substr(0, out.find('\n'));
   Juju({"grant-secret", name, app});
@@ -406,7 +415,8 @@ Login LoginFromEndpoints(const std::string& endpoints, const std::string& user,
   const std::string first = endpoints.substr(0, endpoints.find(','));
   const auto colon = first.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("endpoint without a port: " + first);
-  return Login{first.substr(0, colon), std::stoi(first.substr(colon + 1)), user, password, database};
+  return Login{first.substr(0, colon), std::stoi(first.substr(colon + 1)), user, password,
+               database};
 }
 
 std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login) {
@@ -416,7 +426,8 @@ std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login) {
 
 std::string QueryValue(Engine engine, const Login& login, const std::string& sql) {
   const auto session = Connect(engine, login);
-  if (!session->connected()) throw std::runtime_error("login as " + login.user + ": " + session->error());
+  if (!session->connected())
+    throw std::runtime_error("login as " + login.user + ": " + session->error());
   const SqlResult result = session->Exec(sql);
   if (!result.ok) throw std::runtime_error(sql + ": " + result.error);
   if (result.rows.empty() || result.rows[0].empty()) return {};
@@ -437,7 +448,9 @@ Login MaintenanceLogin(Engine engine, const Server& server, const std::string& u
                engine == Engine::kPostgres ? "postgres" : ""};
 }
 
-std::string BuiltCharm(const std::string& name) { return std::string(GRANTOR_CHARMS_DIR) + "/" + name; }
+std::string BuiltCharm(const std::string& name) {
+  return std::string(GRANTOR_CHARMS_DIR) + "/" + name;
+}
 
 std::string TestCharm(const std::string& name) {
   return std::string(GRANTOR_TEST_CHARMS_DIR) + "/" + name;
@@ -450,7 +463,8 @@ std::string ProviderCharmName(Engine engine) {
 void DeployProvider(const LocalModel& model, Engine engine, const std::string& app,
                     const Server& server, int units) {
   model.Juju({"deploy", BuiltCharm(ProviderCharmName(engine)), app, "-n", std::to_string(units),
-              "--config", "host=" + server.host, "--config", "port=" + std::to_string(server.port)});
+              "--config", "host=" + server.host, "--config",
+              "port=" + std::to_string(server.port)});
   model.ConfigureAdmin(app, server);
 }
 

@@ -28,12 +28,11 @@ struct Flavor {
   const char* internal_user;   // a server user the password actions must refuse to touch
 };
 
-const Flavor kPostgres{"Postgres",      Engine::kPostgres, "demo-app",
-                       "legacy-pgsql-app", "db",           "db-admin",
-                       "pg_execute_server_program", "postgres"};
-const Flavor kMariaDb{"MariaDb",        Engine::kMariaDb, "demo-mysql-app",
-                      "legacy-mysql-app", "mysql",         "mysql-root",
-                      "file",           "root"};
+const Flavor kPostgres{
+    "Postgres", Engine::kPostgres,           "demo-app", "legacy-pgsql-app", "db",
+    "db-admin", "pg_execute_server_program", "postgres"};
+const Flavor kMariaDb{"MariaDb", Engine::kMariaDb, "demo-mysql-app", "legacy-mysql-app",
+                      "mysql",   "mysql-root",     "file",           "root"};
 
 constexpr const char* kProvider = "provider";
 constexpr const char* kProviderUnit = "provider/0";
@@ -67,7 +66,8 @@ class ProviderTest : public ::testing::TestWithParam<Flavor> {
   // A session that must open.
   std::unique_ptr<SqlSession> Open(const Login& login) {
     auto session = Connect(engine(), login);
-    if (!session->connected()) throw std::runtime_error("login as " + login.user + ": " + session->error());
+    if (!session->connected())
+      throw std::runtime_error("login as " + login.user + ": " + session->error());
     return session;
   }
 
@@ -91,18 +91,19 @@ class ProviderTest : public ::testing::TestWithParam<Flavor> {
   }
 
   int CountDatabases(const std::string& database) {
-    return std::stoi(AdminValue(
-        engine() == Engine::kPostgres
-            ? "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = {}"
-            : "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
-        database));
+    return std::stoi(
+        AdminValue(engine() == Engine::kPostgres
+                       ? "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = {}"
+                       : "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                   database));
   }
 
   bool IsSuperuser(const std::string& user) {
     if (engine() == Engine::kPostgres) {
       return AdminValue("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = {}", user) == "t";
     }
-    return AdminValue("SELECT Super_priv FROM mysql.user WHERE User = {} AND Host = '%'", user) == "Y";
+    return AdminValue("SELECT Super_priv FROM mysql.user WHERE User = {} AND Host = '%'", user) ==
+           "Y";
   }
 
   // "grantor_<tag>_": the prefix of every user the provider application creates.
@@ -160,7 +161,8 @@ TEST_P(ProviderTest, SecretsAndPlainFieldsVariants) {
   const int plain_id = model_.Integrate("plain-app", "provider:database");
 
   const Fields secret_bag = model_.RemoteAppData("secret-app/0", secret_id);
-  EXPECT_EQ(Field(secret_bag, "secret-user").rfind("secret:", 0), 0u) << Field(secret_bag, "secret-user");
+  EXPECT_EQ(Field(secret_bag, "secret-user").rfind("secret:", 0), 0u)
+      << Field(secret_bag, "secret-user");
   EXPECT_FALSE(secret_bag.contains("password"));
   EXPECT_FALSE(secret_bag.contains("username"));
   EXPECT_EQ(Field(secret_bag, "database"), secret_db);
@@ -173,7 +175,8 @@ TEST_P(ProviderTest, SecretsAndPlainFieldsVariants) {
 
   const Fields secret_credentials = ShowCredentials("secret-app/0");
   const Fields plain_credentials = ShowCredentials("plain-app/0");
-  EXPECT_EQ(Field(plain_credentials, "password"), Field(plain_bag, "password"));
+  // Passwords are compared without printing them.
+  EXPECT_TRUE(Field(plain_credentials, "password") == Field(plain_bag, "password"));
   EXPECT_NE(Field(secret_credentials, "username"), Field(plain_credentials, "username"));
   EXPECT_TRUE(CanLogIn(LoginWith(secret_credentials)));
   EXPECT_TRUE(CanLogIn(LoginWith(plain_credentials)));
@@ -198,7 +201,7 @@ TEST_P(ProviderTest, RemoveRelationRevokesAndReintegrateReachesTheSameData) {
   model_.Integrate("app", "provider:database");
   const Fields second = ShowCredentials("app/0");
   EXPECT_NE(Field(second, "username"), Field(first, "username"));
-  EXPECT_NE(Field(second, "password"), Field(first, "password"));
+  EXPECT_TRUE(Field(second, "password") != Field(first, "password"));
   EXPECT_EQ(Field(second, "database"), database);
   auto session = Open(LoginWith(second));
   const SqlResult before = session->Exec("SELECT item FROM orders WHERE id = 1");
@@ -290,16 +293,19 @@ TEST_P(ProviderTest, LegacyEndpointsPublishWorkingUnitDataAndDropOnRemoval) {
   const std::string prefix = UserPrefix();
   const std::string app_db = UniqueName("legacy");
   const std::string admin_db = UniqueName("legacyadmin");
-  model_.Juju({"deploy", TestCharm(flavor.legacy_charm), "legacy", "--config", "database=" + app_db});
+  model_.Juju(
+      {"deploy", TestCharm(flavor.legacy_charm), "legacy", "--config", "database=" + app_db});
   model_.Juju({"deploy", TestCharm(flavor.legacy_charm), "legacy-admin", "--config",
                "database=" + admin_db});
-  const int id = model_.Integrate("legacy:db", std::string(kProvider) + ":" + flavor.legacy_endpoint);
-  const int admin_id =
-      model_.Integrate("legacy-admin:db", std::string(kProvider) + ":" + flavor.legacy_admin_endpoint);
+  const int id =
+      model_.Integrate("legacy:db", std::string(kProvider) + ":" + flavor.legacy_endpoint);
+  const int admin_id = model_.Integrate(
+      "legacy-admin:db", std::string(kProvider) + ":" + flavor.legacy_admin_endpoint);
   ExpectStatus(kProviderUnit, "active", "");
 
   const Fields data = Received(model_, "legacy/0", kProviderUnit);
-  EXPECT_EQ(data, model_.RemoteUnitData("legacy/0", id, kProviderUnit));  // what show-unit shows
+  // What the charm received is what show-unit shows (compared without printing the password).
+  EXPECT_TRUE(data == model_.RemoteUnitData("legacy/0", id, kProviderUnit));
   const std::string user = Field(data, "user");
   EXPECT_EQ(user, prefix + "r" + std::to_string(id));
   EXPECT_EQ(Field(data, "host"), server_.host);
@@ -313,19 +319,24 @@ TEST_P(ProviderTest, LegacyEndpointsPublishWorkingUnitDataAndDropOnRemoval) {
     EXPECT_EQ(Field(data, "allowed-units"), "legacy/0");
     EXPECT_EQ(Field(data, "state"), "standalone");
     const Fields master = ParseConninfo(Field(data, "master"));
-    EXPECT_EQ(master, (Fields{{"dbname", app_db}, {"host", server_.host}, {"password", login.password},
-                              {"port", std::to_string(server_.port)}, {"user", user}}));
+    EXPECT_TRUE(master == (Fields{{"dbname", app_db},
+                                  {"host", server_.host},
+                                  {"password", login.password},
+                                  {"port", std::to_string(server_.port)},
+                                  {"user", user}}));
   }
 
   const Fields admin_data = Received(model_, "legacy-admin/0", kProviderUnit);
   const std::string admin_user = Field(admin_data, "user");
   EXPECT_EQ(admin_user, prefix + "r" + std::to_string(admin_id));
   EXPECT_EQ(Field(admin_data, "database"), admin_db);
-  const Login admin_login{server_.host, server_.port, admin_user, Field(admin_data, "password"), admin_db};
+  const Login admin_login{server_.host, server_.port, admin_user, Field(admin_data, "password"),
+                          admin_db};
   EXPECT_TRUE(CanLogIn(admin_login));
   EXPECT_TRUE(IsSuperuser(admin_user));
 
-  model_.Juju({"remove-relation", "legacy-admin", std::string(kProvider) + ":" + flavor.legacy_admin_endpoint});
+  model_.Juju({"remove-relation", "legacy-admin",
+               std::string(kProvider) + ":" + flavor.legacy_admin_endpoint});
   EXPECT_EQ(CountUsers(admin_user), 0);
   EXPECT_FALSE(CanLogIn(admin_login));
   model_.Juju({"remove-relation", "legacy", std::string(kProvider) + ":" + flavor.legacy_endpoint});
@@ -354,14 +365,15 @@ TEST_P(ProviderTest, PasswordActionsRotateTheOperatorPassword) {
   const ProcessResult set = model_.RunAction(kProviderUnit, "set-password", {{"password", given}});
   ASSERT_EQ(set.exit_code, 0) << set.err;
   const ProcessResult shown_given = model_.RunAction(kProviderUnit, "get-password");
-  EXPECT_EQ(Field(ParseYamlFields(shown_given.out), "password"), given);
+  EXPECT_TRUE(Field(ParseYamlFields(shown_given.out), "password") == given);
   EXPECT_TRUE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, given)));
   EXPECT_FALSE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, random_password)));
   ExpectStatus(kProviderUnit, "active", "");  // the charm keeps working with the new password
   model_.Juju({"update-status"});
   ExpectStatus(kProviderUnit, "active", "");
 
-  const ProcessResult weak = model_.RunAction(kProviderUnit, "set-password", {{"password", "short"}});
+  const ProcessResult weak =
+      model_.RunAction(kProviderUnit, "set-password", {{"password", "short"}});
   EXPECT_NE(weak.exit_code, 0);
   EXPECT_NE(weak.err.find("too weak"), std::string::npos) << weak.err;
   const ProcessResult other =
@@ -393,8 +405,9 @@ class PrivatePostgres {
 
   Server server() const { return PostgresServer(env_dir_.string()); }
   void Script(const std::string& verb) const {
-    const ProcessResult result = RunProcess(
-        {"/bin/bash", std::string(GRANTOR_TEST_SERVERS_DIR) + "/postgres.sh", verb, env_dir_.string()});
+    const ProcessResult result =
+        RunProcess({"/bin/bash", std::string(GRANTOR_TEST_SERVERS_DIR) + "/postgres.sh", verb,
+                    env_dir_.string()});
     if (result.exit_code != 0) throw std::runtime_error("postgres.sh " + verb + ": " + result.err);
   }
 
@@ -414,21 +427,24 @@ TEST(PostgresOutageTest, IntegrateWhileTheServerIsDownWaitsThenProvisions) {
   model.Integrate("app", "provider:database");
   const auto [waiting, message] = model.UnitStatus(kProviderUnit);
   EXPECT_EQ(waiting, "waiting");
-  EXPECT_NE(message.find("cannot reach PostgreSQL at " + server.host + ":" + std::to_string(server.port)),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("cannot reach PostgreSQL at " + server.host + ":" + std::to_string(server.port)),
+      std::string::npos)
       << message;
   EXPECT_EQ(model.UnitStatus("app/0").first, "waiting");
 
   postgres.Script("resume");
   model.Juju({"update-status"});
-  EXPECT_EQ(model.UnitStatus(kProviderUnit).first, "active") << model.UnitStatus(kProviderUnit).second;
+  EXPECT_EQ(model.UnitStatus(kProviderUnit).first, "active")
+      << model.UnitStatus(kProviderUnit).second;
   EXPECT_EQ(model.UnitStatus("app/0").first, "active") << model.UnitStatus("app/0").second;
   const ProcessResult shown = model.RunAction("app/0", "show-credentials");
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   const Fields credentials = ParseYamlFields(shown.out);
   EXPECT_EQ(Field(credentials, "database"), database);
-  const Login login = LoginFromEndpoints(Field(credentials, "endpoints"), Field(credentials, "username"),
-                                         Field(credentials, "password"), database);
+  const Login login =
+      LoginFromEndpoints(Field(credentials, "endpoints"), Field(credentials, "username"),
+                         Field(credentials, "password"), database);
   EXPECT_TRUE(Connect(Engine::kPostgres, login)->connected());
   model.set_keep(::testing::Test::HasFailure());
 }
