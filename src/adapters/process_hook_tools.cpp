@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -240,6 +241,41 @@ void Communicate(Fd& in, Fd& out, Fd& err, const std::string& input, juju::ToolR
   }
 }
 
+// The environment as "KEY=value" strings (storage) and the envp array pointing into them.
+struct EnvBlock {
+  std::vector<std::string> storage;
+  std::vector<char*> envp;
+};
+
+EnvBlock MakeEnvBlock(const juju::Environment& env) {
+  EnvBlock block;
+  block.storage.reserve(env.size());
+  for (const auto& [key, value] : env) block.storage.push_back(key + "=" + value);
+  for (auto& entry : block.storage) block.envp.push_back(entry.data());
+  block.envp.push_back(nullptr);
+  return block;
+}
+
+// The first executable regular file named `tool` in the directories of `path` (execvp's
+// search); "" when there is none. A name with a '/' is returned as it is.
+std::string FindOnPath(const std::string& tool, const std::string& path) {
+  if (tool.find('/') != std::string::npos) return tool;
+  std::size_t begin = 0;
+  while (begin <= path.size()) {
+    std::size_t end = path.find(':', begin);
+    if (end == std::string::npos) end = path.size();
+    const std::string dir = end > begin ? path.substr(begin, end - begin) : ".";
+    const std::string candidate = dir + "/" + tool;
+    struct stat info {};
+    if (::stat(candidate.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    begin = end + 1;
+  }
+  return "";
+}
+
 }  // namespace
 
 juju::ToolResult ProcessHookTools::Run(const juju::ToolCall& call) {
@@ -262,8 +298,18 @@ juju::ToolResult ProcessHookTools::Run(const juju::ToolCall& call) {
   SpawnAttributes attributes;
 
   pid_t pid = -1;
-  const int spawn_error =
-      ::posix_spawnp(&pid, call.tool.c_str(), actions.get(), attributes.get(), argv.data(), environ);
+  int spawn_error = 0;
+  if (env_) {
+    const auto path = env_->find("PATH");
+    const std::string program = FindOnPath(call.tool, path == env_->end() ? "" : path->second);
+    EnvBlock block = MakeEnvBlock(*env_);
+    spawn_error = program.empty() ? ENOENT
+                                  : ::posix_spawn(&pid, program.c_str(), actions.get(),
+                                                  attributes.get(), argv.data(), block.envp.data());
+  } else {
+    spawn_error = ::posix_spawnp(&pid, call.tool.c_str(), actions.get(), attributes.get(),
+                                 argv.data(), environ);
+  }
   if (spawn_error == ENOENT) {
     return {kCommandNotFound, "", "ERROR " + call.tool + ": command not found\n"};
   }

@@ -2,4 +2,8 @@
 #include "app/dispatch_main.hpp"
 #include "grantor/charms/charms.hpp"
 
-int main() { return grantor::app::DispatchMain(grantor::charms::MakeDataIntegratorCharm()); }
+int main(int argc, char** argv) {
+  return grantor::app::DispatchMain(argc, argv, [](grantor::charms::EngineFactory) {
+    return grantor::charms::MakeDataIntegratorCharm();
+  });
+}

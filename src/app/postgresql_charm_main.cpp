@@ -4,7 +4,12 @@
 #include "grantor/charms/charms.hpp"
 #include "grantor/db/postgres.hpp"
 
-int main() {
-  return grantor::app::DispatchMain(grantor::charms::MakePostgresqlCharm(
-      grantor::db::ConnectPostgres, [] { return grantor::adapters::GeneratePassword(); }));
+int main(int argc, char** argv) {
+  return grantor::app::DispatchMain(
+      argc, argv,
+      [](grantor::charms::EngineFactory engines) {
+        return grantor::charms::MakePostgresqlCharm(
+            std::move(engines), [] { return grantor::adapters::GeneratePassword(); });
+      },
+      grantor::db::ConnectPostgres);
 }

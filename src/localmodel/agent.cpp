@@ -486,6 +486,7 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
   record.env = env;
   record.exit_code = process.exit_code;
   record.duration_us = process.duration_us;
+  record.max_rss_kb = process.max_rss_kb;
   record.tool_calls = ReadToolCalls(calls_path);
   record.out = process.out;
   record.err = process.err;

@@ -9,7 +9,8 @@
 namespace grantor::localmodel {
 
 void to_json(nlohmann::json& j, const ToolCallRecord& v) {
-  j = {{"tool", v.tool}, {"args", v.args}, {"exit-code", v.exit_code}, {"duration-us", v.duration_us}};
+  j = {{"tool", v.tool}, {"args", v.args}, {"exit-code", v.exit_code}, {"duration-us", v.duration_us},
+       {"max-rss-kb", v.max_rss_kb}};
 }
 
 void from_json(const nlohmann::json& j, ToolCallRecord& v) {
@@ -17,6 +18,7 @@ void from_json(const nlohmann::json& j, ToolCallRecord& v) {
   v.args = j.value("args", std::vector<std::string>{});
   v.exit_code = j.value("exit-code", 0);
   v.duration_us = j.value("duration-us", 0LL);
+  v.max_rss_kb = j.value("max-rss-kb", 0LL);
 }
 
 void to_json(nlohmann::json& j, const HookRecord& v) {
@@ -24,7 +26,8 @@ void to_json(nlohmann::json& j, const HookRecord& v) {
        {"hook", v.hook},       {"is-action", v.is_action},
        {"task-id", v.task_id}, {"outcome", v.outcome},
        {"env", v.env},         {"exit-code", v.exit_code},
-       {"duration-us", v.duration_us}, {"tool-calls", v.tool_calls},
+       {"duration-us", v.duration_us}, {"max-rss-kb", v.max_rss_kb},
+       {"tool-calls", v.tool_calls},
        {"stdout", v.out},      {"stderr", v.err}};
 }
 
@@ -38,6 +41,7 @@ void from_json(const nlohmann::json& j, HookRecord& v) {
   v.env = j.value("env", std::map<std::string, std::string>{});
   v.exit_code = j.value("exit-code", 0);
   v.duration_us = j.value("duration-us", 0LL);
+  v.max_rss_kb = j.value("max-rss-kb", 0LL);
   v.tool_calls = j.value("tool-calls", std::vector<ToolCallRecord>{});
   v.out = j.value("stdout", std::string());
   v.err = j.value("stderr", std::string());

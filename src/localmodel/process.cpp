@@ -1,6 +1,7 @@
 #include "grantor/localmodel/process.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,11 +86,13 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
   ::close(out_fd);
   ::close(err_fd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  struct rusage usage {};
+  while (::wait4(pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) throw std::runtime_error("waitpid failed");
   }
   ProcessResult result;
   result.duration_us = MonotonicMicros() - start;
+  result.max_rss_kb = usage.ru_maxrss;
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {

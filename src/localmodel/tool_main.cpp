@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -135,7 +136,9 @@ int RunToolMain(const std::string& tool, int argc, char** argv) {
   context["state"] = state;
   context["secret-sequence"] = sequence;
   if (!WriteFd(file.fd(), context.dump())) return Fail("cannot save hook context");
-  ToolCallRecord record{tool, call.args, result.exit_code, duration};
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  ToolCallRecord record{tool, call.args, result.exit_code, duration, usage.ru_maxrss};
   AppendJsonLine(context.value("calls-file", std::string()), record);
   std::cout << result.out << std::flush;
   std::cerr << result.err << std::flush;

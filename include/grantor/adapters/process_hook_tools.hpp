@@ -1,6 +1,9 @@
 #pragma once
 // Production HookTools: each tool runs as a child process found on PATH.
 
+#include <optional>
+
+#include "grantor/juju/context.hpp"
 #include "grantor/juju/hook_tools.hpp"
 
 namespace grantor::adapters {
@@ -19,9 +22,20 @@ namespace grantor::adapters {
 ///    std::system_error.
 /// Thread-compatible; SIGPIPE is blocked in the calling thread while feeding stdin, so a tool
 /// that exits without reading its input never kills the charm.
+///
+/// Constructed with an Environment, the tools run with exactly that environment instead of this
+/// process's, and are looked up on that environment's PATH (the daemon runs a hook it received
+/// from dispatch this way: the tools only answer under the hook's JUJU_CONTEXT_ID). A tool name
+/// containing '/' is used as a path, as execvp does.
 class ProcessHookTools : public juju::HookTools {
  public:
+  ProcessHookTools() = default;
+  explicit ProcessHookTools(juju::Environment env) : env_(std::move(env)) {}
+
   juju::ToolResult Run(const juju::ToolCall& call) override;
+
+ private:
+  std::optional<juju::Environment> env_;
 };
 
 }  // namespace grantor::adapters

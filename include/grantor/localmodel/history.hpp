@@ -18,6 +18,7 @@ struct ToolCallRecord {
   std::vector<std::string> args;
   int exit_code = 0;
   long long duration_us = 0;
+  long long max_rss_kb = 0;  // peak RSS of the tool process itself (getrusage RUSAGE_SELF)
 };
 
 /// One hook or action run by a unit agent.
@@ -31,6 +32,7 @@ struct HookRecord {
   std::map<std::string, std::string> env;
   int exit_code = 0;
   long long duration_us = 0;
+  long long max_rss_kb = 0;  // see ProcessResult::max_rss_kb
   std::vector<ToolCallRecord> tool_calls;
   std::string out;
   std::string err;

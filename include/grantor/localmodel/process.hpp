@@ -14,6 +14,9 @@ struct ProcessResult {
   std::string out;
   std::string err;
   long long duration_us = 0;
+  /// Peak resident set size in KiB (wait4 ru_maxrss): the largest of the child and of the
+  /// descendants it waited for (for a hook: dispatch and the hook tools it ran).
+  long long max_rss_kb = 0;
 };
 
 /// fork+execve `argv[0]` with exactly `env` as its environment and `cwd` as working directory;
