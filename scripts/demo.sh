@@ -73,15 +73,15 @@ user2=$(field username <<<"$creds2") password2=$(field password <<<"$creds2")
 login "$user2" "$password2" shop "INSERT INTO orders VALUES (2, 'tea'); SELECT * FROM orders ORDER BY id;"
 
 say "5. The charm's own internal user: set-password rotates it, get-password shows it"
-show run postgresql/0 set-password
-juju run postgresql/0 get-password 2>/dev/null | sed 's/^\( *password: \).*/\1<hidden in the demo>/'
-show run postgresql/0 set-password password=short || true
+show run postgresql/leader set-password
+juju run postgresql/leader get-password 2>/dev/null | sed 's/^\( *password: \).*/\1<hidden in the demo>/'
+show run postgresql/leader set-password password=short || true
 
 say "6. An application outside Juju: data-integrator"
 show deploy build/charms/grantor-data-integrator data-integrator --config database-name=analytics
 show integrate data-integrator postgresql
-di=$(juju run data-integrator/0 get-credentials 2>/dev/null)
-printf '$ juju run data-integrator/0 get-credentials\n%s\n' "$di"
+di=$(juju run data-integrator/leader get-credentials 2>/dev/null)
+printf '$ juju run data-integrator/leader get-credentials\n%s\n' "$di"
 login "$(field username <<<"$di")" "$(field password <<<"$di")" analytics \
   "SELECT 'logged in from outside Juju as ' || session_user AS result;"
 show status

@@ -270,13 +270,25 @@ std::map<std::string, std::string> ParamsFile(const std::string& path) {
   return params;
 }
 
+// As `juju run <app>/leader ...`: "<app>/leader" names the application's leader unit.
+std::string ResolveUnitTarget(const Model& model, const std::string& target) {
+  constexpr std::string_view kLeader = "/leader";
+  if (!target.ends_with(kLeader)) return target;
+  const std::string app = target.substr(0, target.size() - kLeader.size());
+  for (const auto& [name, unit] : model.units) {
+    if (unit.leader && name.substr(0, name.find('/')) == app) return name;
+  }
+  throw std::runtime_error("application \"" + app + "\" has no leader unit");
+}
+
 int Run(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
   const Args args = ParseArgs(raw, {"--params"}, {});
   NeedPositionals(args, 2, 1000, "run");
   std::vector<std::string> pairs(args.positional.begin() + 2, args.positional.end());
   auto params = args.Has("--params") ? ParamsFile(args.One("--params", "")) : std::map<std::string, std::string>{};
   for (auto& [key, value] : ParseKeyValues(pairs)) params[key] = value;
-  const std::string task_id = c.EnqueueAction(args.positional[0], args.positional[1], params);
+  const std::string unit = ResolveUnitTarget(c.model(), args.positional[0]);
+  const std::string task_id = c.EnqueueAction(unit, args.positional[1], params);
   c.Settle();
   return PrintTask(c.model().tasks.at(task_id), out, err);
 }

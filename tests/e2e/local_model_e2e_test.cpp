@@ -504,6 +504,12 @@ TEST_F(LocalModelTest, LeaderChange) {
   ASSERT_FALSE(old_leader.empty());
   EXPECT_EQ(old_leader.back(), "False");
   EXPECT_NE(Cli({"status"}).out.find("prov/2*"), std::string::npos);
+
+  // `juju run <app>/leader` follows the leadership.
+  const std::size_t before_run = History().size();
+  ASSERT_EQ(Cli({"run", "prov/leader", "greet"}).exit_code, 0);
+  EXPECT_EQ(Names(HooksOf("prov/2", before_run)), std::vector<std::string>{"greet"});
+  EXPECT_NE(Cli({"run", "nosuchapp/leader", "greet"}).exit_code, 0);
 }
 
 TEST_F(LocalModelTest, ConfigIsTypedAndTriggersConfigChanged) {
