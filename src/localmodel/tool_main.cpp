@@ -54,6 +54,18 @@ bool WriteFd(int fd, const std::string& text) {
 }
 
 // Juju sends stdin only to tools that read it; here: when an argument names "-" as a file.
+// action-set is the only way an action returns results, so its values may be credentials: the
+// history (a log) keeps the keys and withholds the values. Other tools never carry secrets in argv.
+std::vector<std::string> RecordedArgs(const std::string& tool, const std::vector<std::string>& args) {
+  if (tool != "action-set") return args;
+  std::vector<std::string> recorded;
+  for (const auto& arg : args) {
+    const auto eq = arg.find('=');
+    recorded.push_back(eq == std::string::npos ? arg : arg.substr(0, eq + 1) + "<withheld>");
+  }
+  return recorded;
+}
+
 bool WantsStdin(const std::vector<std::string>& args) {
   return std::any_of(args.begin(), args.end(), [](const std::string& arg) {
     return arg == "-" || arg == "--file=-";
@@ -138,7 +150,8 @@ int RunToolMain(const std::string& tool, int argc, char** argv) {
   if (!WriteFd(file.fd(), context.dump())) return Fail("cannot save hook context");
   struct rusage usage {};
   ::getrusage(RUSAGE_SELF, &usage);
-  ToolCallRecord record{tool, call.args, result.exit_code, duration, usage.ru_maxrss};
+  ToolCallRecord record{tool, RecordedArgs(tool, call.args), result.exit_code, duration,
+                        usage.ru_maxrss};
   AppendJsonLine(context.value("calls-file", std::string()), record);
   std::cout << result.out << std::flush;
   std::cerr << result.err << std::flush;
