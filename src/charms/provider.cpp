@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <optional>
 #include <set>
 #include <variant>
@@ -59,19 +60,29 @@ class Reconciler {
 
   // Runs the reconcile; findings go to `status`. Throws only for hook-tool failures (the hook
   // then fails and Juju retries it).
+  //
+  // Cost per hook does not grow with the number of relations: a relation hook reconciles its
+  // own relation (plus any left pending by an outage). Listing every live relation and every
+  // user of this application (the sweep that drops users whose relation is gone) happens only
+  // on the hooks that need it, see NeedsSweep().
   void Run(charm::StatusCollector& status) {
+    const bool sweep = NeedsSweep();
     try {
       engine_ = ConnectAsOperator(status);
       if (!engine_) return Finish(status);
-      observed_users_ = ListOwnUsers();
+      if (sweep) observed_users_ = ListOwnUsers();
       for (const auto& relation : RelationsToReconcile()) Reconcile(relation);
       if (IsBrokenOwnRelation()) ForgetRelation(*context_.relation);
-      DropUsersWithoutRelation();
+      if (sweep) {
+        DropUsersWithoutRelation();
+        problems_.SetSweepPending(false);
+      }
     } catch (const db::DbError& error) {
       // The server's answer is not the remote application's fault and not a reason to put
       // the unit in error: Waiting when it cannot be reached (a later hook retries), Blocked
       // when it refuses (the operator must act, e.g. on the admin's privileges).
       MarkPendingAfterOutage();
+      if (sweep) problems_.SetSweepPending(true);
       if (error.kind() == db::ErrorKind::kConnection) {
         status.Add(juju::Status::Waiting(UnreachableMessage(error)));
       } else {
@@ -170,12 +181,29 @@ class Reconciler {
            IsOwnEndpoint(context_.relation->endpoint);
   }
 
+  // The sweep runs when a relation of ours ends, on the hooks that reconcile everything, on
+  // update-status (the periodic safety net), and on any hook after a sweep was cut short.
+  bool NeedsSweep() {
+    return IsFullReconcileEvent(context_.kind) || context_.kind == EventKind::kUpdateStatus ||
+           IsBrokenOwnRelation() || problems_.SweepPending();
+  }
+
+  bool IsEventOwnLiveRelation() const {
+    return context_.relation && IsOwnEndpoint(context_.relation->endpoint) && !IsBrokenOwnRelation();
+  }
+
   std::vector<RelationRef> RelationsToReconcile() {
     if (IsFullReconcileEvent(context_.kind)) return LiveRelations();
     std::vector<RelationRef> relations;
+    if (IsEventOwnLiveRelation()) relations.push_back(*context_.relation);
+    const auto pending = problems_.PendingIds();
+    if (pending.empty()) return relations;
+    for (const int id : pending) {
+      if (!IsLive(id)) problems_.Clear(id);  // its relation ended while it waited
+    }
     for (const auto& relation : LiveRelations()) {
-      const bool is_event_relation = context_.relation && context_.relation->id == relation.id;
-      if (is_event_relation || problems_.IsPending(relation.id)) relations.push_back(relation);
+      const bool is_event_relation = IsEventOwnLiveRelation() && context_.relation->id == relation.id;
+      if (!is_event_relation && problems_.IsPending(relation.id)) relations.push_back(relation);
     }
     return relations;
   }
@@ -270,22 +298,34 @@ class Reconciler {
   void EnsureUser(const std::string& user, std::string& password, const std::string& database,
                   const db::ExtraRoles& roles) {
     const bool published = !password.empty();
-    if (published && observed_users_.contains(user) && engine_->DatabaseExists(database)) return;
+    if (published && UserExists(user) && engine_->DatabaseExists(database)) return;
     if (!published) password = passwords_();
     engine_->EnsureDatabase(database);
     engine_->EnsureUser(db::UserSpec{user, password, database, roles});
-    observed_users_.insert(user);
+    if (observed_users_) observed_users_->insert(user);
     spdlog::info("provisioned user {} on database {}", user, database);
+  }
+
+  // Users of this application as listed by the sweep, else asked of the server.
+  bool UserExists(const std::string& user) {
+    return observed_users_ ? observed_users_->contains(user) : engine_->UserExists(user);
   }
 
   std::string PublishedPassword(const core::Fields& local) {
     const auto uri = Get(local, "secret-user");
     if (uri.empty()) return Get(local, "password");
     try {
-      return Get(backend_.SecretGet(uri, {}, juju::SecretRead::kRefresh), "password");
+      return Get(ReadPublishedSecret(uri), "password");
     } catch (const juju::SecretNotFoundError&) {
       return {};
     }
+  }
+
+  // A secret this unit published, read (latest revision) at most once per hook.
+  const core::Fields& ReadPublishedSecret(const std::string& uri) {
+    auto cached = published_secrets_.find(uri);
+    if (cached != published_secrets_.end()) return cached->second;
+    return published_secrets_[uri] = backend_.SecretGet(uri, {}, juju::SecretRead::kRefresh);
   }
 
   core::Credentials BaseCredentials(const std::string& user, const std::string& password,
@@ -320,8 +360,9 @@ class Reconciler {
     std::string uri = Get(local, field);
     if (!uri.empty()) {
       try {
-        if (backend_.SecretGet(uri, {}, juju::SecretRead::kRefresh) != content) {
+        if (ReadPublishedSecret(uri) != content) {
           backend_.SecretSet(uri, content, OwnedSecret(relation, group));
+          published_secrets_[uri] = content;
         }
         app_data[field] = uri;
         return;
@@ -365,7 +406,7 @@ class Reconciler {
   // relation-broken revokes access, and how a revocation missed while the server was down
   // happens later.
   void DropUsersWithoutRelation() {
-    for (const auto& user : observed_users_) {
+    for (const auto& user : *observed_users_) {
       const auto relation_id = names_.RelationIdOfUser(user);
       if (!relation_id || IsLive(*relation_id)) continue;
       engine_->DropUser(user);
@@ -402,7 +443,8 @@ class Reconciler {
   core::InstanceNames names_;
   ProblemStore problems_;
   db::EnginePtr engine_;
-  std::set<std::string> observed_users_;
+  std::optional<std::set<std::string>> observed_users_;  // filled by the sweep only
+  std::map<std::string, core::Fields> published_secrets_;
   std::optional<std::vector<RelationRef>> live_;
   std::optional<std::string> version_;
 };

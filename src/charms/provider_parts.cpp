@@ -12,6 +12,7 @@ namespace {
 constexpr std::size_t kMinPasswordLength = 16;
 constexpr const char* kProblemPrefix = "problem.";
 constexpr const char* kPendingPrefix = "pending.";
+constexpr const char* kSweepPendingKey = "sweep-pending";
 
 bool OnlyChars(const std::string& text, const std::string& extra) {
   return std::all_of(text.begin(), text.end(), [&](char c) {
@@ -169,6 +170,26 @@ void ProblemStore::MarkPending(int relation_id) {
 bool ProblemStore::IsPending(int relation_id) {
   return Current().contains(kPendingPrefix + std::to_string(relation_id));
 }
+
+std::vector<int> ProblemStore::PendingIds() {
+  std::vector<int> ids;
+  const std::string prefix = kPendingPrefix;
+  for (const auto& [key, value] : Current()) {
+    if (key.rfind(prefix, 0) == 0) ids.push_back(std::atoi(key.c_str() + prefix.size()));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+void ProblemStore::SetSweepPending(bool pending) {
+  if (pending) {
+    Current()[kSweepPendingKey] = "1";
+  } else {
+    Current().erase(kSweepPendingKey);
+  }
+}
+
+bool ProblemStore::SweepPending() { return Current().contains(kSweepPendingKey); }
 
 void ProblemStore::Clear(int relation_id) {
   Current().erase(kProblemPrefix + std::to_string(relation_id));

@@ -55,6 +55,12 @@ class ProblemStore {
   void Set(int relation_id, const std::string& message);
   void MarkPending(int relation_id);
   bool IsPending(int relation_id);
+  /// Relations marked pending, in id order.
+  std::vector<int> PendingIds();
+  /// A sweep for users of removed relations was cut short (server unreachable): the next hook,
+  /// whatever its kind, sweeps again until one completes.
+  void SetSweepPending(bool pending);
+  bool SweepPending();
   /// Forgets the relation's problem and pending mark.
   void Clear(int relation_id);
   /// Blocked messages, by relation id.

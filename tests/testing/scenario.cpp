@@ -59,6 +59,7 @@ HookOutcome RunEvent(const charm::Router& router, const juju::HookContext& conte
   juju::JujuBackend backend(tools, context);
   HookOutcome outcome;
   outcome.exit_code = charm::RunHook(router, backend);
+  for (const auto& call : tools.calls()) outcome.tools_called.push_back(call.tool);
   if (outcome.exit_code == 0) {
     outcome.state = tools.state();
     return outcome;

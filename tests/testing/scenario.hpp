@@ -4,6 +4,7 @@
 // like a Juju story and checks what a user would see.
 
 #include <string>
+#include <vector>
 
 #include "grantor/charm/router.hpp"
 #include "grantor/juju/context.hpp"
@@ -16,6 +17,8 @@ struct HookOutcome {
   /// What Juju would hold after the hook: everything on success; on failure only the immediate
   /// effects (status, logs, workload version, action results) on top of the input state.
   model::State state;
+  /// The hook tools the charm ran, in order (to check a hook's cost does not grow with the model).
+  std::vector<std::string> tools_called;
 };
 
 /// A unit-level hook (install, config-changed, update-status, leader-elected, ...).

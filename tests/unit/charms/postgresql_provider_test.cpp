@@ -1,6 +1,9 @@
 // The PostgreSQL provider charm, Scenario style: state in, event, state out, against the
 // in-memory engine. Each test tells one part of the Juju story a user would check.
 
+#include <algorithm>
+#include <tuple>
+
 #include "provider_fixture.hpp"
 
 namespace grantor::charms::testing_support {
@@ -141,6 +144,49 @@ TEST_F(PostgresProviderTest, RepeatedHookChangesNothing) {
   }
 }
 
+// A relation hook's cost (hook tools run, database operations) is the same with 1 and with 60
+// live relations: only the event's relation is reconciled.
+TEST_F(PostgresProviderTest, RelationHookCostDoesNotGrowWithTheNumberOfRelations) {
+  auto cost_of_settled_changed = [this](int other_relations) {
+    State state = Bootstrapped();
+    for (int id = 100; id < 100 + other_relations; ++id) {
+      state.relations.push_back(DatabaseRelation(id, {{"database", "db" + std::to_string(id)}}));
+      state = Changed(state, id).state;
+    }
+    state.relations.push_back(DatabaseRelation(7, {{"database", "shop"}, {"requested-secrets", R"(["username","password"])"}}));
+    const auto provisioning = Changed(state, 7);
+    const auto engine_calls_before = engine_.calls().size();
+    const auto settled = Changed(provisioning.state, 7);
+    EXPECT_EQ(settled.state.unit_status.status, "active");
+    return std::make_tuple(provisioning.tools_called, settled.tools_called,
+                           engine_.calls().size() - engine_calls_before);
+  };
+  const auto [provision_1, settled_1, engine_1] = cost_of_settled_changed(0);
+  const auto [provision_60, settled_60, engine_60] = cost_of_settled_changed(60);
+  EXPECT_EQ(provision_60, provision_1);
+  EXPECT_EQ(settled_60, settled_1);
+  EXPECT_EQ(engine_60, engine_1);
+  // No listing of every relation on a relation hook.
+  EXPECT_EQ(std::count(settled_60.begin(), settled_60.end(), "relation-ids"), 0);
+}
+
+TEST_F(PostgresProviderTest, RelationPendingAfterAnOutageIsProvisionedByAnotherRelationsHook) {
+  State state = Bootstrapped();
+  state.relations.push_back(DatabaseRelation(12, {{"database", "later"}}));
+  engine_.SetServerDown(true);
+  auto down = Changed(state, 12);
+  EXPECT_EQ(down.state.unit_status.status, "waiting");
+  engine_.SetServerDown(false);
+  down.state.relations.push_back(DatabaseRelation(14, {{"database", "other"}}));
+  auto up = Changed(down.state, 14);
+  EXPECT_EQ(up.state.unit_status.status, "active");
+  for (const int id : {12, 14}) {
+    const auto& bag = up.state.FindRelation(id)->local_app_data;
+    ASSERT_TRUE(bag.contains("username")) << id;
+    EXPECT_TRUE(engine_.Login(bag.at("username"), bag.at("password"), id == 12 ? "later" : "other"));
+  }
+}
+
 TEST_F(PostgresProviderTest, RefusedRoleBlocksOnlyThatRelationAndClearsWhenFixed) {
   State state = Bootstrapped();
   state.relations.push_back(DatabaseRelation(4, {{"database", "good"}}));
@@ -256,6 +302,29 @@ TEST_F(PostgresProviderTest, RemovalWhileServerDownHappensOnALaterHook) {
   auto later = RunEvent(Charm(), testing::HookEvent(broken.state, EventKind::kUpdateStatus), broken.state);
   EXPECT_FALSE(engine_.HasUser(RelationUser(13)));
   EXPECT_EQ(later.state.unit_status.status, "active");
+}
+
+// The sweep cut short by the outage is owed: the next hook of any kind (here another
+// relation's relation-changed, which does not sweep by itself) finishes it.
+TEST_F(PostgresProviderTest, RemovalWhileServerDownHappensOnTheNextRelationHook) {
+  State state = Bootstrapped();
+  state.relations.push_back(DatabaseRelation(13, {{"database", "gone"}}));
+  state = Changed(state, 13).state;
+  state.FindRelation(13)->broken = true;
+  engine_.SetServerDown(true);
+  auto broken = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationBroken, 13), state);
+  EXPECT_EQ(broken.exit_code, 0);
+  engine_.SetServerDown(false);
+
+  broken.state.relations.clear();
+  broken.state.relations.push_back(DatabaseRelation(15, {{"database", "next"}}));
+  auto next = Changed(broken.state, 15);
+  EXPECT_FALSE(engine_.HasUser(RelationUser(13)));
+  EXPECT_TRUE(engine_.HasUser(RelationUser(15)));
+  EXPECT_EQ(next.state.unit_status.status, "active");
+  // Once done, the sweep is not repeated by the following relation hooks.
+  auto again = Changed(next.state, 15);
+  EXPECT_EQ(std::count(again.tools_called.begin(), again.tools_called.end(), "relation-ids"), 0);
 }
 
 TEST_F(PostgresProviderTest, NonLeaderProvisionsNothing) {
