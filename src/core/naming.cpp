@@ -81,31 +81,33 @@ bool IsReservedMySqlUser(const std::string& lower) {
   return lower == "root" || StartsWith(lower, "mysql.") || StartsWith(lower, "mariadb.");
 }
 
-}  // namespace
-
-std::optional<std::string> DatabaseNameProblem(std::string_view name, Dialect dialect) {
-  const bool postgres = dialect == Dialect::kPostgres;
-  auto problem =
-      ShapeProblem(name, "database name", postgres ? kPostgresMaxName : kMySqlMaxDatabase,
-                   /*allow_dot=*/postgres, /*allow_empty=*/false);
+// A required name: ShapeProblem, then `reserved` on its lower-case form.
+std::optional<std::string> NameProblem(std::string_view name, std::string_view what,
+                                       std::size_t max_length, bool allow_dot,
+                                       bool (*reserved)(const std::string& lower)) {
+  auto problem = ShapeProblem(name, what, max_length, allow_dot, /*allow_empty=*/false);
   if (problem) return problem;
-  const std::string lower = Lower(name);
-  if (postgres ? IsReservedPostgresDatabase(lower) : IsReservedMySqlDatabase(lower)) {
-    return Reserved(name, "database name");
-  }
+  if (reserved(Lower(name))) return Reserved(name, what);
   return std::nullopt;
 }
 
-std::optional<std::string> UserNameProblem(std::string_view name, Dialect dialect) {
-  const bool postgres = dialect == Dialect::kPostgres;
-  auto problem = ShapeProblem(name, "user name", postgres ? kPostgresMaxName : kMySqlMaxUser,
-                              /*allow_dot=*/true, /*allow_empty=*/false);
-  if (problem) return problem;
-  const std::string lower = Lower(name);
-  if (postgres ? IsReservedPostgresUser(lower) : IsReservedMySqlUser(lower)) {
-    return Reserved(name, "user name");
+}  // namespace
+
+std::optional<std::string> DatabaseNameProblem(std::string_view name, Dialect dialect) {
+  if (dialect == Dialect::kPostgres) {
+    return NameProblem(name, "database name", kPostgresMaxName, /*allow_dot=*/true,
+                       IsReservedPostgresDatabase);
   }
-  return std::nullopt;
+  return NameProblem(name, "database name", kMySqlMaxDatabase, /*allow_dot=*/false,
+                     IsReservedMySqlDatabase);
+}
+
+std::optional<std::string> UserNameProblem(std::string_view name, Dialect dialect) {
+  if (dialect == Dialect::kPostgres) {
+    return NameProblem(name, "user name", kPostgresMaxName, /*allow_dot=*/true,
+                       IsReservedPostgresUser);
+  }
+  return NameProblem(name, "user name", kMySqlMaxUser, /*allow_dot=*/true, IsReservedMySqlUser);
 }
 
 std::optional<std::string> UserPrefixProblem(std::string_view prefix, Dialect dialect) {

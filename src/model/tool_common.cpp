@@ -23,6 +23,14 @@ void CheckEmpty(const std::vector<std::string>& args, std::size_t first) {
   throw UsageError("unrecognized args: " + list + "]");
 }
 
+std::vector<std::string> ParseFormatArgs(ToolEnv& env, OutputFormat* format, std::size_t max_args) {
+  FlagSet flags;
+  AddFormatFlag(flags, format);
+  auto args = ParseArgs(env, flags);
+  CheckEmpty(args, max_args);
+  return args;
+}
+
 void AddRelationFlag(FlagSet& flags, const State& state, std::optional<int>* relation_id) {
   flags.AddValue({"r", "relation"}, [&state, relation_id](const std::string& value) {
     auto colon = value.rfind(':');

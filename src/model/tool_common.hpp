@@ -33,6 +33,11 @@ std::vector<std::string> ParseArgs(ToolEnv& env, FlagSet& flags);
 /// Throws `unrecognized args: ["a" "b"]` (exit 2) when `args` has anything from `first` on.
 void CheckEmpty(const std::vector<std::string>& args, std::size_t first);
 
+/// For tools whose only option is --format: parses call.args into `*format` (which keeps the
+/// tool's default when --format is absent), allows at most `max_args` arguments (CheckEmpty)
+/// and returns them.
+std::vector<std::string> ParseFormatArgs(ToolEnv& env, OutputFormat* format, std::size_t max_args);
+
 /// Registers -r/--relation. Juju's relationIdValue: everything up to the last ':' is ignored,
 /// the rest must be an integer (`invalid relation id`) naming a relation of this unit
 /// (`relation not found`); both are option-value errors (exit 2).

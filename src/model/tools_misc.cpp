@@ -195,10 +195,8 @@ std::string Ipv4Subnet24(const std::string& address) {
 }  // namespace
 
 std::string IsLeaderTool(ToolEnv& env) {
-  FlagSet flags;
   OutputFormat format = OutputFormat::kSmart;
-  AddFormatFlag(flags, &format);
-  CheckEmpty(ParseArgs(env, flags), 0);
+  ParseFormatArgs(env, &format, 0);
   return FormatOutput(format, json(env.state.leader));
 }
 
@@ -227,11 +225,8 @@ std::string ConfigGetTool(ToolEnv& env) {
 }
 
 std::string ActionGetTool(ToolEnv& env) {
-  FlagSet flags;
   OutputFormat format = OutputFormat::kSmart;
-  AddFormatFlag(flags, &format);
-  auto args = ParseArgs(env, flags);
-  CheckEmpty(args, 1);
+  const auto args = ParseFormatArgs(env, &format, 1);
   const ActionState& action = RequireAction(env);
   if (args.empty()) return FormatOutput(format, action.params);
   const json* node = &action.params;
@@ -394,12 +389,9 @@ std::string OpenedPortsTool(ToolEnv& env) {
 }
 
 std::string UnitGetTool(ToolEnv& env) {
-  FlagSet flags;
   OutputFormat format = OutputFormat::kSmart;
-  AddFormatFlag(flags, &format);
-  auto args = ParseArgs(env, flags);
+  const auto args = ParseFormatArgs(env, &format, 1);
   if (args.empty()) throw UsageError("no setting specified");
-  CheckEmpty(args, 1);
   if (args[0] != "private-address" && args[0] != "public-address") {
     throw UsageError("unknown setting " + GoQuote(args[0]));
   }

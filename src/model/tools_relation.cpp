@@ -83,14 +83,36 @@ const Databag& ReadableBag(const ToolEnv& env, const RelationState& relation,
                  GoQuote(RelationRefString(relation)) + ": permission denied");
 }
 
+/// What relation-list, relation-get and relation-set share: --format, -r/--relation, --app.
+struct RelationOptions {
+  OutputFormat format = OutputFormat::kSmart;
+  std::optional<int> relation_id;
+  bool app = false;
+};
+
+/// Declares RelationOptions' flags on `flags`; parsing writes them into `*options`.
+void AddRelationOptions(FlagSet& flags, const State& state, RelationOptions* options) {
+  AddFormatFlag(flags, &options->format);
+  AddRelationFlag(flags, state, &options->relation_id);
+  flags.AddBool({"app"}, &options->app);
+}
+
+/// relation-list's and relation-get's command line: RelationOptions and at most `max_args`
+/// arguments (more is a usage error), which it returns.
+std::vector<std::string> ParseRelationReadArgs(ToolEnv& env, RelationOptions* options,
+                                               std::size_t max_args) {
+  FlagSet flags;
+  AddRelationOptions(flags, env.state, options);
+  auto args = ParseArgs(env, flags);
+  CheckEmpty(args, max_args);
+  return args;
+}
+
 }  // namespace
 
 std::string RelationIdsTool(ToolEnv& env) {
-  FlagSet flags;
   OutputFormat format = OutputFormat::kSmart;
-  AddFormatFlag(flags, &format);
-  auto args = ParseArgs(env, flags);
-  CheckEmpty(args, 1);
+  const auto args = ParseFormatArgs(env, &format, 1);
   std::string endpoint;
   if (!args.empty()) {
     endpoint = args[0];
@@ -108,66 +130,49 @@ std::string RelationIdsTool(ToolEnv& env) {
 }
 
 std::string RelationListTool(ToolEnv& env) {
-  FlagSet flags;
-  OutputFormat format = OutputFormat::kSmart;
-  std::optional<int> relation_id;
-  bool app = false;
-  AddFormatFlag(flags, &format);
-  AddRelationFlag(flags, env.state, &relation_id);
-  flags.AddBool({"app"}, &app);
-  auto args = ParseArgs(env, flags);
-  CheckEmpty(args, 0);
-  const RelationState& relation = ResolveRelation(env, relation_id);
-  if (app) {
-    return FormatOutput(format, json(relation.peer ? env.state.AppName() : relation.remote_app));
+  RelationOptions options;
+  ParseRelationReadArgs(env, &options, 0);
+  const RelationState& relation = ResolveRelation(env, options.relation_id);
+  if (options.app) {
+    return FormatOutput(options.format,
+                        json(relation.peer ? env.state.AppName() : relation.remote_app));
   }
   std::vector<std::string> units;
   for (const auto& [unit, bag] : relation.remote_units_data) units.push_back(unit);
-  return FormatOutput(format, json(units));  // std::map keeps Go's sort.Strings order
+  return FormatOutput(options.format, json(units));  // std::map keeps Go's sort.Strings order
 }
 
 std::string RelationGetTool(ToolEnv& env) {
-  FlagSet flags;
-  OutputFormat format = OutputFormat::kSmart;
-  std::optional<int> relation_id;
-  bool app = false;
-  AddFormatFlag(flags, &format);
-  AddRelationFlag(flags, env.state, &relation_id);
-  flags.AddBool({"app"}, &app);
-  auto args = ParseArgs(env, flags);
-  CheckEmpty(args, 2);
+  RelationOptions options;
+  const auto args = ParseRelationReadArgs(env, &options, 2);
   const std::string key = args.empty() || args[0] == "-" ? std::string{} : args[0];
-  const RelationState& relation = ResolveRelation(env, relation_id);
-  const BagTarget target = ChooseBagTarget(env, args.size() > 1 ? args[1] : "", app);
+  const RelationState& relation = ResolveRelation(env, options.relation_id);
+  const BagTarget target = ChooseBagTarget(env, args.size() > 1 ? args[1] : "", options.app);
   const Databag& bag = ReadableBag(env, relation, target);
-  if (key.empty()) return FormatOutput(format, json(bag));
+  if (key.empty()) return FormatOutput(options.format, json(bag));
   auto it = bag.find(key);
-  return FormatOutput(format, it == bag.end() ? json(nullptr) : json(it->second));
+  return FormatOutput(options.format, it == bag.end() ? json(nullptr) : json(it->second));
 }
 
 std::string RelationSetTool(ToolEnv& env) {
   FlagSet flags;
-  OutputFormat format = OutputFormat::kSmart;
-  std::optional<int> relation_id;
-  bool app = false;
+  RelationOptions options;  // --format is accepted but deprecated: relation-set prints nothing
   std::string file;
-  AddFormatFlag(flags, &format);
-  AddRelationFlag(flags, env.state, &relation_id);
-  flags.AddBool({"app"}, &app);
+  AddRelationOptions(flags, env.state, &options);
   flags.AddString({"file"}, &file);
   auto args = ParseArgs(env, flags);
   const Databag from_args = ParseKeyValues(args, 0);
   if (flags.WasSet("format")) {
     env.err += "--format flag deprecated for command \"relation-set\"\n";
   }
-  RelationState& relation = ResolveRelation(env, relation_id);
-  if (app && !env.state.leader) throw RunError("cannot write relation settings");
+  RelationState& relation = ResolveRelation(env, options.relation_id);
+  if (options.app && !env.state.leader) throw RunError("cannot write relation settings");
   // Juju 3.x refused writes once a relation is broken (canonical/operator#793); the contract
   // treats relation-broken as read-only, and the fake must not be more permissive.
   if (relation.broken) throw RunError("permission denied");
   Databag settings = flags.WasSet("file") ? ReadSettingsFile(env, file) : Databag{};
   for (const auto& [key, value] : from_args) settings[key] = value;
-  Databag& bag = app ? relation.local_app_data : relation.local_unit_data;
+  Databag& bag = options.app ? relation.local_app_data : relation.local_unit_data;
   for (const auto& [key, value] : settings) {
     if (value.empty()) {
       bag.erase(key);

@@ -456,10 +456,8 @@ std::string SecretRemoveTool(ToolEnv& env) {
 }
 
 std::string SecretIdsTool(ToolEnv& env) {
-  FlagSet flags;
   OutputFormat format = OutputFormat::kYaml;
-  AddFormatFlag(flags, &format);
-  CheckEmpty(ParseArgs(env, flags), 0);
+  ParseFormatArgs(env, &format, 0);
   std::vector<std::string> ids;
   for (const auto& secret : env.state.secrets) {
     if (!secret.owner.empty()) ids.push_back(XidOf(secret));

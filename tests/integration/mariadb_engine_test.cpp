@@ -81,51 +81,36 @@ class MyProbeSession : public contract::ProbeSession {
   MYSQL* handle_;
 };
 
-class MyHarness {
- public:
-  MyHarness() : config_(MariaDbAdminConfig()), engine_(db::ConnectMariaDb(config_)) {}
-  ~MyHarness() {
-    if (!KeepTestObjects()) Cleanup();
+/// What the shared ServerHarness needs to know about MariaDB.
+struct MyTraits {
+  using Session = MyProbeSession;
+  using AdminSession = MyProbeSession;
+  static constexpr core::Dialect kDialect = core::Dialect::kMySql;
+
+  static db::ConnectionConfig AdminConfig() { return MariaDbAdminConfig(); }
+  static db::EnginePtr Connect(const db::ConnectionConfig& config) {
+    return db::ConnectMariaDb(config);
   }
-
-  db::Engine& engine() { return *engine_; }
-  core::Dialect dialect() const { return core::Dialect::kMySql; }
-  const std::string& prefix() const { return prefix_; }
-
-  std::unique_ptr<MyProbeSession> Login(const std::string& user, const std::string& password,
-                                        const std::string& database) {
-    db::ConnectionConfig client = config_;
-    client.user = user;
-    client.password = password;
+  static std::unique_ptr<MyProbeSession> Login(const db::ConnectionConfig& client,
+                                               const std::string& database) {
     return std::make_unique<MyProbeSession>(client, database);
   }
-  db::EnginePtr ConnectToDownServer() {
-    db::ConnectionConfig down = config_;
-    down.port = UnusedPort();
-    return db::ConnectMariaDb(down);
+  static std::unique_ptr<MyProbeSession> Admin(const db::ConnectionConfig& admin,
+                                               const std::string& database) {
+    return Login(admin, database);
   }
-  std::unique_ptr<MyProbeSession> Admin() { return std::make_unique<MyProbeSession>(config_, ""); }
-  const db::ConnectionConfig& config() const { return config_; }
-
- private:
-  void Cleanup() noexcept {
-    try {
-      for (const auto& user : engine_->ListUsers(prefix_)) engine_->DropUser(user);
-      auto admin = Admin();
-      const auto databases = admin->Query(
-          "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, " +
-          std::to_string(prefix_.size()) + ") = '" + prefix_ + "'");
-      for (const auto& name : databases)
-        admin->Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "cleanup failed: " << e.what();
+  // The users are gone (through the engine); drops the databases.
+  static void DropTestObjects(MyProbeSession& admin, const std::string& prefix) {
+    const auto databases = admin.Query(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, " +
+        std::to_string(prefix.size()) + ") = '" + prefix + "'");
+    for (const auto& name : databases) {
+      admin.Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
     }
   }
-
-  db::ConnectionConfig config_;
-  db::EnginePtr engine_;
-  std::string prefix_ = UniquePrefix();
 };
+
+using MyHarness = ServerHarness<MyTraits>;
 
 using MariaDbEngineTest = contract::EngineContract<MyHarness>;
 

@@ -61,60 +61,39 @@ class PgProbeSession : public contract::ProbeSession {
   pqxx::connection conn_;
 };
 
-class PgHarness {
- public:
-  PgHarness() : config_(PostgresAdminConfig()), engine_(db::ConnectPostgres(config_)) {}
-  ~PgHarness() {
-    if (!KeepTestObjects()) Cleanup();
+/// What the shared ServerHarness needs to know about PostgreSQL.
+struct PgTraits {
+  using Session = PgProbeSession;
+  using AdminSession = pqxx::connection;
+  static constexpr core::Dialect kDialect = core::Dialect::kPostgres;
+
+  static db::ConnectionConfig AdminConfig() { return PostgresAdminConfig(); }
+  static db::EnginePtr Connect(const db::ConnectionConfig& config) {
+    return db::ConnectPostgres(config);
   }
-
-  db::Engine& engine() { return *engine_; }
-  core::Dialect dialect() const { return core::Dialect::kPostgres; }
-  const std::string& prefix() const { return prefix_; }
-
-  std::unique_ptr<PgProbeSession> Login(const std::string& user, const std::string& password,
-                                        const std::string& database) {
-    db::ConnectionConfig client = config_;
-    client.user = user;
-    client.password = password;
+  static std::unique_ptr<PgProbeSession> Login(const db::ConnectionConfig& client,
+                                               const std::string& database) {
     return std::make_unique<PgProbeSession>(db::postgres::BuildConninfo(client, database, ""));
   }
-  db::EnginePtr ConnectToDownServer() {
-    db::ConnectionConfig down = config_;
-    down.port = UnusedPort();
-    return db::ConnectPostgres(down);
+  static std::unique_ptr<pqxx::connection> Admin(const db::ConnectionConfig& admin,
+                                                 const std::string& database) {
+    return std::make_unique<pqxx::connection>(db::postgres::BuildConninfo(admin, database, ""));
   }
-  /// A raw admin connection to `database`.
-  std::unique_ptr<pqxx::connection> Admin(const std::string& database = "postgres") {
-    return std::make_unique<pqxx::connection>(db::postgres::BuildConninfo(config_, database, ""));
-  }
-  const db::ConnectionConfig& config() const { return config_; }
-
- private:
-  // Drops what this test made: users (through the engine), then databases and owner roles.
-  void Cleanup() noexcept {
-    try {
-      for (const auto& user : engine_->ListUsers(prefix_)) engine_->DropUser(user);
-      auto admin = Admin();
-      pqxx::nontransaction tx(*admin);
-      const auto like = tx.quote(prefix_ + "%");
-      for (const auto& row :
-           tx.exec("SELECT datname FROM pg_database WHERE datname LIKE " + like)) {
-        tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(row[0].c_str()) + " WITH (FORCE)");
-      }
-      const auto owners = tx.quote("grantor\\_owner\\_" + prefix_ + "%");
-      for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolname LIKE " + owners)) {
-        tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(row[0].c_str()));
-      }
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "cleanup failed: " << e.what();
+  // The users are gone (through the engine); drops the databases and owner roles.
+  static void DropTestObjects(pqxx::connection& admin, const std::string& prefix) {
+    pqxx::nontransaction tx(admin);
+    const auto like = tx.quote(prefix + "%");
+    for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE datname LIKE " + like)) {
+      tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(row[0].c_str()) + " WITH (FORCE)");
+    }
+    const auto owners = tx.quote("grantor\\_owner\\_" + prefix + "%");
+    for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolname LIKE " + owners)) {
+      tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(row[0].c_str()));
     }
   }
-
-  db::ConnectionConfig config_;
-  db::EnginePtr engine_;
-  std::string prefix_ = UniquePrefix();
 };
+
+using PgHarness = ServerHarness<PgTraits>;
 
 using PgEngineTest = contract::EngineContract<PgHarness>;
 

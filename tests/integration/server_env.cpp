@@ -99,4 +99,18 @@ int UnusedPort() {
 
 bool KeepTestObjects() { return std::getenv("GRANTOR_TEST_KEEP_DB") != nullptr; }
 
+db::ConnectionConfig AsUser(const db::ConnectionConfig& config, const std::string& user,
+                            const std::string& password) {
+  db::ConnectionConfig client = config;
+  client.user = user;
+  client.password = password;
+  return client;
+}
+
+db::ConnectionConfig OnUnusedPort(const db::ConnectionConfig& config) {
+  db::ConnectionConfig down = config;
+  down.port = UnusedPort();
+  return down;
+}
+
 }  // namespace grantor::integration

@@ -67,3 +67,82 @@ process_alive() {
   state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
   [[ $state != Z* ]]
 }
+
+# ---- the start/stop/main frame both scripts share ---------------------------------------------
+# A server script sets, before calling server_main "$@":
+#   SERVER_NAME      postgres | mariadb: the message prefix and <ENV_DIR>/$SERVER_NAME.{env,state}
+#   SERVER_TMP_NAME  the temp dir's name prefix (grantor-pg, grantor-mariadb)
+#   SERVER_LOG       the log (in the temp dir) whose tail is shown when no start-up succeeded
+#   SERVER_COMMANDS  the commands it accepts, each a function taking ENV_DIR
+#   ENV_PREFIX       the env file's variable prefix (GRANTOR_TEST_PG_, GRANTOR_TEST_MYSQL_)
+#   ADMIN_USER       the admin account the env file names
+# and defines the hooks:
+#   server_prepare DIR PASSWORD RUN   create the data dir with the admin user's PASSWORD
+#   server_launch DIR PORT RUN        start on PORT; fails when it could not (port taken)
+#   server_env_lines DIR              the env file's lines after _HOST/_PORT/_USER/_PASSWORD
+#   server_kill DIR                   stop the server for good (its dir is removed after)
+# RUN is as_test_user_prefix's output: empty, or what runs a command as the test user.
+
+# Creates the temp dir, prepares the server and starts it on a free port (a few tries), then
+# writes the env file.
+start() {
+  local env_dir=$1 started_ms dir password port run
+  started_ms=$(now_ms)
+  stop "$env_dir" >/dev/null 2>&1 || true
+  run=$(as_test_user_prefix)
+  dir=$(make_server_dir "$SERVER_TMP_NAME")
+  echo "dir=$dir" >"$env_dir/$SERVER_NAME.state"
+  password=$(random_password)
+  server_prepare "$dir" "$password" "$run"
+  for _ in 1 2 3 4 5; do
+    port=$(pick_free_port)
+    if server_launch "$dir" "$port" "$run"; then
+      write_env "$env_dir" "$port" "$password" "$dir"
+      echo "$SERVER_NAME: 127.0.0.1:$port ready in $(($(now_ms) - started_ms)) ms (dir $dir)"
+      return 0
+    fi
+  done
+  tail -n 20 "$dir/$SERVER_LOG" >&2 || true
+  return 1
+}
+
+# <ENV_DIR>/$SERVER_NAME.env, mode 0600, replaced atomically.
+write_env() {
+  local env_dir=$1 port=$2 password=$3 dir=$4
+  (umask 077 && {
+    echo "${ENV_PREFIX}HOST=127.0.0.1"
+    echo "${ENV_PREFIX}PORT=$port"
+    echo "${ENV_PREFIX}USER=$ADMIN_USER"
+    echo "${ENV_PREFIX}PASSWORD=$password"
+    server_env_lines "$dir"
+  } >"$env_dir/$SERVER_NAME.env.tmp")
+  mv "$env_dir/$SERVER_NAME.env.tmp" "$env_dir/$SERVER_NAME.env"
+}
+
+# The temp dir that <ENV_DIR>/$SERVER_NAME.state names.
+server_dir() { sed -n 's/^dir=//p' "$1/$SERVER_NAME.state" 2>/dev/null; }
+
+# Stops the server named in the state file, removes its temp dir, the env and state files.
+stop() {
+  local env_dir=$1 dir=""
+  [ -f "$env_dir/$SERVER_NAME.state" ] && dir=$(server_dir "$env_dir")
+  rm -f "$env_dir/$SERVER_NAME.env" "$env_dir/$SERVER_NAME.state"
+  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+  server_kill "$dir"
+  rm -rf "$dir"
+  echo "$SERVER_NAME: stopped, removed $dir"
+}
+
+# Runs command $1 of SERVER_COMMANDS on ENV_DIR $2.
+server_main() {
+  local cmd=${1:-} env_dir known
+  env_dir=$(resolve_env_dir "${2:-}")
+  for known in $SERVER_COMMANDS; do
+    if [ "$cmd" = "$known" ]; then
+      "$cmd" "$env_dir"
+      return
+    fi
+  done
+  echo "usage: $0 {${SERVER_COMMANDS// /|}} [ENV_DIR]" >&2
+  return 2
+}

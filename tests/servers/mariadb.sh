@@ -12,31 +12,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
 
 ADMIN_USER=grantor_admin_test
+SERVER_NAME=mariadb
+SERVER_TMP_NAME=grantor-mariadb
+SERVER_LOG=error.log
+SERVER_COMMANDS="start stop"
+ENV_PREFIX=GRANTOR_TEST_MYSQL_
 
-start() {
-  local env_dir=$1 started_ms dir password port run
-  started_ms=$(now_ms)
-  stop "$env_dir" >/dev/null 2>&1 || true
-  run=$(as_test_user_prefix)
-  dir=$(make_server_dir grantor-mariadb)
-  echo "dir=$dir" >"$env_dir/mariadb.state"
+server_prepare() {
+  local dir=$1 password=$2 run=$3
   $run mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=socket \
     --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1 ||
     { cat "$dir/install.log" >&2; return 1; }
-  password=$(random_password)
   write_init_file "$dir" "$password"
   [ -z "$run" ] || chown "$GRANTOR_TEST_USER" "$dir/init.sql"
-  for _ in 1 2 3 4 5; do
-    port=$(pick_free_port)
-    if launch "$dir" "$port" "$run"; then
-      rm -f "$dir/init.sql"
-      write_env "$env_dir" "$port" "$password" "$dir"
-      echo "mariadb: 127.0.0.1:$port ready in $(($(now_ms) - started_ms)) ms (dir $dir)"
-      return 0
-    fi
-  done
-  tail -n 20 "$dir/error.log" >&2 || true
-  return 1
 }
 
 write_init_file() {
@@ -52,7 +40,8 @@ SQL
 
 # Starts mariadbd in the background (own session, no inherited stdio, so ctest does not wait on
 # it) and waits until it accepts connections on the socket. Returns 1 if it died (port taken).
-launch() {
+# Once it is up, the init file (it holds the admin password) is removed.
+server_launch() {
   local dir=$1 port=$2 run=$3 pid
   setsid $run mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
     --port="$port" --bind-address=127.0.0.1 --pid-file="$dir/mariadbd.pid" \
@@ -65,6 +54,7 @@ launch() {
   for _ in $(seq 1 300); do
     if ! process_alive "$pid"; then return 1; fi
     if [ -S "$dir/mysqld.sock" ] && grep -q "ready for connections" "$dir/error.log" 2>/dev/null; then
+      rm -f "$dir/init.sql"
       return 0
     fi
     sleep 0.05
@@ -73,41 +63,15 @@ launch() {
   return 1
 }
 
-write_env() {
-  local env_dir=$1 port=$2 password=$3 dir=$4
-  (umask 077 && cat >"$env_dir/mariadb.env.tmp" <<ENV
-GRANTOR_TEST_MYSQL_HOST=127.0.0.1
-GRANTOR_TEST_MYSQL_PORT=$port
-GRANTOR_TEST_MYSQL_USER=$ADMIN_USER
-GRANTOR_TEST_MYSQL_PASSWORD=$password
-GRANTOR_TEST_MYSQL_SOCKET=$dir/mysqld.sock
-ENV
-  )
-  mv "$env_dir/mariadb.env.tmp" "$env_dir/mariadb.env"
-}
+server_env_lines() { echo "${ENV_PREFIX}SOCKET=$1/mysqld.sock"; }
 
-stop() {
-  local env_dir=$1 dir="" pid
-  [ -f "$env_dir/mariadb.state" ] && dir=$(sed -n 's/^dir=//p' "$env_dir/mariadb.state")
-  rm -f "$env_dir/mariadb.env" "$env_dir/mariadb.state"
-  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+server_kill() {
+  local dir=$1 pid
   pid=$(cat "$dir/mariadbd.pid" 2>/dev/null || cat "$dir/launcher.pid" 2>/dev/null || true)
   # A throwaway server: SIGKILL is instant, a clean shutdown costs ~2 s and buys nothing.
   if [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null; then
     for _ in $(seq 1 100); do process_alive "$pid" || break; sleep 0.02; done
   fi
-  rm -rf "$dir"
-  echo "mariadb: stopped, removed $dir"
 }
 
-main() {
-  local cmd=${1:-} env_dir
-  env_dir=$(resolve_env_dir "${2:-}")
-  case "$cmd" in
-    start) start "$env_dir" ;;
-    stop) stop "$env_dir" ;;
-    *) echo "usage: $0 {start|stop} [ENV_DIR]" >&2; return 2 ;;
-  esac
-}
-
-main "$@"
+server_main "$@"

@@ -13,15 +13,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 PG_BIN=${GRANTOR_PG_BIN:-/usr/lib/postgresql/15/bin}
 ADMIN_USER=grantor_admin_test
+SERVER_NAME=postgres
+SERVER_TMP_NAME=grantor-pg
+SERVER_LOG=server.log
+SERVER_COMMANDS="start stop pause resume"
+ENV_PREFIX=GRANTOR_TEST_PG_
 
-start() {
-  local env_dir=$1 started_ms dir password port run
-  started_ms=$(now_ms)
-  stop "$env_dir" >/dev/null 2>&1 || true
-  run=$(as_test_user_prefix)
-  dir=$(make_server_dir grantor-pg)
-  echo "dir=$dir" >"$env_dir/postgres.state"
-  password=$(random_password)
+server_prepare() {
+  local dir=$1 password=$2 run=$3
   (umask 077 && printf '%s\n' "$password" >"$dir/pwfile")
   [ -z "$run" ] || chown "$GRANTOR_TEST_USER" "$dir/pwfile"
   $run "$PG_BIN/initdb" -D "$dir/data" -U "$ADMIN_USER" --pwfile="$dir/pwfile" \
@@ -38,37 +37,18 @@ max_connections = 200
 shared_buffers = 32MB
 log_min_messages = warning
 CONF
-  for _ in 1 2 3 4 5; do
-    port=$(pick_free_port)
-    if $run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-p $port" start >/dev/null 2>&1; then
-      write_env "$env_dir" "$port" "$password" "$dir"
-      echo "postgres: 127.0.0.1:$port ready in $(($(now_ms) - started_ms)) ms (dir $dir)"
-      return 0
-    fi
-  done
-  tail -n 20 "$dir/server.log" >&2 || true
-  return 1
 }
 
-write_env() {
-  local env_dir=$1 port=$2 password=$3 dir=$4
-  (umask 077 && cat >"$env_dir/postgres.env.tmp" <<ENV
-GRANTOR_TEST_PG_HOST=127.0.0.1
-GRANTOR_TEST_PG_PORT=$port
-GRANTOR_TEST_PG_USER=$ADMIN_USER
-GRANTOR_TEST_PG_PASSWORD=$password
-GRANTOR_TEST_PG_SOCKET_DIR=$dir
-ENV
-  )
-  mv "$env_dir/postgres.env.tmp" "$env_dir/postgres.env"
+server_launch() {
+  local dir=$1 port=$2 run=$3
+  $run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+    -o "-p $port" start >/dev/null 2>&1
 }
 
-stop() {
-  local env_dir=$1 dir="" run pid
-  [ -f "$env_dir/postgres.state" ] && dir=$(sed -n 's/^dir=//p' "$env_dir/postgres.state")
-  rm -f "$env_dir/postgres.env" "$env_dir/postgres.state"
-  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+server_env_lines() { echo "${ENV_PREFIX}SOCKET_DIR=$1"; }
+
+server_kill() {
+  local dir=$1 run pid
   run=$(as_test_user_prefix)
   if [ -f "$dir/data/postmaster.pid" ]; then
     $run "$PG_BIN/pg_ctl" -D "$dir/data" -m immediate -w -t 20 stop >/dev/null 2>&1 || {
@@ -76,13 +56,10 @@ stop() {
       [ -z "$pid" ] || kill -KILL "$pid" 2>/dev/null || true
     }
   fi
-  rm -rf "$dir"
-  echo "postgres: stopped, removed $dir"
 }
 
-# The env file's port and the state file's data dir, for pause and resume.
-server_dir() { sed -n 's/^dir=//p' "$1/postgres.state" 2>/dev/null; }
-server_port() { sed -n 's/^GRANTOR_TEST_PG_PORT=//p' "$1/postgres.env" 2>/dev/null; }
+# The env file's port, for resume (server_dir, in common.sh, reads the state file's data dir).
+server_port() { sed -n "s/^${ENV_PREFIX}PORT=//p" "$1/$SERVER_NAME.env" 2>/dev/null; }
 
 pause() {
   local env_dir=$1 dir run
@@ -104,16 +81,4 @@ resume() {
   echo "postgres: resumed on 127.0.0.1:$port"
 }
 
-main() {
-  local cmd=${1:-} env_dir
-  env_dir=$(resolve_env_dir "${2:-}")
-  case "$cmd" in
-    start) start "$env_dir" ;;
-    stop) stop "$env_dir" ;;
-    pause) pause "$env_dir" ;;
-    resume) resume "$env_dir" ;;
-    *) echo "usage: $0 {start|stop|pause|resume} [ENV_DIR]" >&2; return 2 ;;
-  esac
-}
-
-main "$@"
+server_main "$@"

@@ -1,5 +1,7 @@
 #include "testing/fake_hook_tools.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -45,6 +47,11 @@ juju::ToolResult FakeHookTools::Run(const juju::ToolCall& call) {
 juju::ToolResult FakeHookTools::Call(const std::string& tool, std::vector<std::string> args,
                                      std::string stdin_data) {
   return Run(juju::ToolCall{tool, std::move(args), std::move(stdin_data)});
+}
+
+void ExpectError(const juju::ToolResult& result, int exit_code, const std::string& message) {
+  EXPECT_EQ(result.exit_code, exit_code) << result.err;
+  EXPECT_EQ(result.err, "ERROR " + message + "\n");
 }
 
 }  // namespace grantor::testing

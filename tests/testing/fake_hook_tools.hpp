@@ -44,4 +44,7 @@ class FakeHookTools : public juju::HookTools {
   int secrets_created_ = 0;
 };
 
+/// Expects a failed tool call: `exit_code`, and stderr "ERROR <message>\n" as Juju prints it.
+void ExpectError(const juju::ToolResult& result, int exit_code, const std::string& message);
+
 }  // namespace grantor::testing

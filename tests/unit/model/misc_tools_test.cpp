@@ -7,33 +7,24 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/fake_hook_tools.hpp"
+#include "testing/state_builder.hpp"
 
 namespace grantor::model {
 namespace {
 
+using grantor::testing::ExpectError;
 using grantor::testing::FakeHookTools;
+using grantor::testing::PlainHook;
 using nlohmann::json;
 
 State UnitState(bool leader) {
-  State state;
-  state.unit_name = "db/0";
-  state.leader = leader;
-  state.private_address = "10.1.2.3";
-  state.config = json{{"admin-user", "admin"}, {"port", 5432}, {"tls", false},
-                      {"ratio", 1.5}, {"unset", nullptr}};
-  RelationState client;
-  client.id = 3;
-  client.endpoint = "database";
-  client.remote_app = "app";
-  state.relations = {client};
-  return state;
-}
-
-juju::HookContext PlainHook() {
-  juju::HookContext context;
-  context.kind = juju::EventKind::kConfigChanged;
-  context.unit_name = "db/0";
-  return context;
+  return grantor::testing::StateBuilder("db/0")
+      .Leader(leader)
+      .PrivateAddress("10.1.2.3")
+      .Config(json{{"admin-user", "admin"}, {"port", 5432}, {"tls", false}, {"ratio", 1.5},
+                   {"unset", nullptr}})
+      .With(grantor::testing::Relation(3, "database", "app"))
+      .Build();
 }
 
 State InAction(State state) {
@@ -43,11 +34,6 @@ State InAction(State state) {
   action.params = json{{"relation-id", 3}, {"opts", {{"mode", "ro"}}}};
   state.action = action;
   return state;
-}
-
-void ExpectError(const juju::ToolResult& result, int exit_code, const std::string& message) {
-  EXPECT_EQ(result.exit_code, exit_code) << result.err;
-  EXPECT_EQ(result.err, "ERROR " + message + "\n");
 }
 
 // ---- dispatcher ----------------------------------------------------------------------------

@@ -8,39 +8,31 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/fake_hook_tools.hpp"
+#include "testing/state_builder.hpp"
 
 namespace grantor::model {
 namespace {
 
 using grantor::testing::FakeHookTools;
+using grantor::testing::PlainHook;
 using nlohmann::json;
 
 /// db/0 with a client relation database:3 (app/0, app/1, app/10; app/2 departed) and a peer
 /// relation db-peers:1 (db/1).
 State TwoRelations(bool leader) {
-  State state;
-  state.unit_name = "db/0";
-  state.leader = leader;
-  RelationState client;
-  client.id = 3;
-  client.endpoint = "database";
+  RelationState client = grantor::testing::Relation(3, "database", "app");
   client.interface = "postgresql_client";
-  client.remote_app = "app";
   client.local_unit_data = {{"private-address", "10.0.0.1"}};
   client.local_app_data = {{"endpoints", "10.0.0.1:5432"}};
   client.remote_app_data = {{"database", "orders"}};
   client.remote_units_data = {{"app/0", {{"k", "v0"}}}, {"app/1", {}}, {"app/10", {}}};
   client.departed_units_data = {{"app/2", {{"k", "gone"}}}};
   client.remote_model_uuid = "11111111-2222-4333-8444-555555555555";
-  RelationState peers;
-  peers.id = 1;
-  peers.endpoint = "db-peers";
-  peers.remote_app = "db";
+  RelationState peers = grantor::testing::Relation(1, "db-peers", "db");
   peers.peer = true;
   peers.local_app_data = {{"leader-key", "x"}};
   peers.remote_units_data = {{"db/1", {{"peer", "yes"}}}};
-  state.relations = {client, peers};
-  return state;
+  return grantor::testing::StateBuilder("db/0").Leader(leader).With(client).With(peers).Build();
 }
 
 juju::HookContext RelationHook(const std::string& remote_unit, int id = 3,
@@ -54,16 +46,9 @@ juju::HookContext RelationHook(const std::string& remote_unit, int id = 3,
   return context;
 }
 
-juju::HookContext PlainHook() {
-  juju::HookContext context;
-  context.kind = juju::EventKind::kConfigChanged;
-  context.unit_name = "db/0";
-  return context;
-}
-
+/// testing::ExpectError, and nothing on stdout.
 void ExpectError(const juju::ToolResult& result, int exit_code, const std::string& message) {
-  EXPECT_EQ(result.exit_code, exit_code) << result.err;
-  EXPECT_EQ(result.err, "ERROR " + message + "\n");
+  grantor::testing::ExpectError(result, exit_code, message);
   EXPECT_EQ(result.out, "");
 }
 

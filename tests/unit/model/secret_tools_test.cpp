@@ -7,41 +7,25 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/fake_hook_tools.hpp"
+#include "testing/state_builder.hpp"
 
 namespace grantor::model {
 namespace {
 
+using grantor::testing::ExpectError;
 using grantor::testing::FakeHookTools;
+using grantor::testing::PlainHook;
 using nlohmann::json;
 
 constexpr const char* kUuid = "00000000-0000-4000-8000-000000000000";
 
 State ProviderState(bool leader) {
-  State state;
-  state.unit_name = "db/0";
-  state.leader = leader;
-  RelationState client;
-  client.id = 3;
-  client.endpoint = "database";
-  client.remote_app = "app";
+  RelationState client = grantor::testing::Relation(3, "database", "app");
   client.remote_units_data = {{"app/0", {}}};
-  state.relations = {client};
-  return state;
-}
-
-juju::HookContext PlainHook() {
-  juju::HookContext context;
-  context.kind = juju::EventKind::kConfigChanged;
-  context.unit_name = "db/0";
-  return context;
+  return grantor::testing::StateBuilder("db/0").Leader(leader).With(client).Build();
 }
 
 std::string Uri(int n) { return std::string("secret://") + kUuid + "/" + FakeHookTools::XidFor(n); }
-
-void ExpectError(const juju::ToolResult& result, int exit_code, const std::string& message) {
-  EXPECT_EQ(result.exit_code, exit_code) << result.err;
-  EXPECT_EQ(result.err, "ERROR " + message + "\n");
-}
 
 /// A file holding `content`, removed when the test ends.
 class TempFile {

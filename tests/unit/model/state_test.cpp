@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/state_builder.hpp"
+
 namespace grantor::model {
 namespace {
 
@@ -14,10 +16,7 @@ State RichState() {
   state.unit_name = "grantor-postgresql/1";
   state.leader = true;
   state.config = json{{"port", 5432}};
-  RelationState relation;
-  relation.id = 4;
-  relation.endpoint = "database";
-  relation.remote_app = "app";
+  RelationState relation = grantor::testing::Relation(4, "database", "app");
   relation.broken = true;
   relation.local_app_data = {{"a", "b"}};
   relation.remote_units_data = {{"app/0", {{"x", "y"}}}};
