@@ -1,24 +1,38 @@
 // grantor_engine_bench: credentials issued per second through the db::Engine interface alone.
 //
 //   grantor_engine_bench --env-dir DIR --engine postgres|mariadb --count N --out FILE.json
+//                        [--connections C] [--runs R]
+//   grantor_engine_bench --engine scram --count N --out FILE.json
 //
 // Reads the admin account of a throwaway server from DIR/{postgres,mariadb}.env (written by
-// tests/servers/*.sh), ensures one database, then times N EnsureUser calls on fresh users (each
-// with its own random password and access to that database, as the charm provisions a relation
-// user), then N DropUser calls on the same users. One engine, one connection, one thread: the
-// charm's situation. Prints a Markdown table row and writes every per-call latency to FILE.json.
+// tests/servers/*.sh), ensures one database, then per run times N EnsureUser calls on fresh users
+// (each with its own random password and access to that database, as the charm provisions a
+// relation user), then N DropUser calls on the same users. C engines (one connection each) run
+// in C threads and split the users between them; C = 1 is the charm's situation. Prints one
+// Markdown table row: users per run, the median over the R runs of the per-run rate, and the
+// median and p95 latency of every call of every run; writes every per-call latency to FILE.json
+// with per-run rates and the process's CPU time per call (the client side's cost).
+// `--engine scram` times the PostgreSQL engine's client-side SCRAM-SHA-256 verifier alone.
 // Passwords are generated in-process and never printed.
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "db/postgres/scram.hpp"
+#include "flags.hpp"
 #include "grantor/adapters/password.hpp"
 #include "grantor/db/engine.hpp"
 #include "grantor/db/mysql.hpp"
@@ -32,29 +46,27 @@ struct Options {
   std::string env_dir;
   std::string engine = "postgres";
   int count = 1000;
+  int connections = 1;
+  int runs = 1;
   std::string out;
 };
 
 Options ParseOptions(int argc, char** argv) {
   Options options;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--env-dir") {
-      options.env_dir = value;
-    } else if (flag == "--engine") {
-      options.engine = value;
-    } else if (flag == "--count") {
-      options.count = std::stoi(value);
-    } else if (flag == "--out") {
-      options.out = value;
-    } else {
-      throw std::invalid_argument("unknown option " + flag);
-    }
-  }
-  if (options.env_dir.empty() || options.out.empty() || options.count < 1) {
+  grantor::bench::ParseFlags(
+      argc, argv,
+      {{"--env-dir", [&](const std::string& v) { options.env_dir = v; }},
+       {"--engine", [&](const std::string& v) { options.engine = v; }},
+       {"--count", [&](const std::string& v) { options.count = std::stoi(v); }},
+       {"--connections", [&](const std::string& v) { options.connections = std::stoi(v); }},
+       {"--runs", [&](const std::string& v) { options.runs = std::stoi(v); }},
+       {"--out", [&](const std::string& v) { options.out = v; }}});
+  const bool scram = options.engine == "scram";
+  if ((options.env_dir.empty() && !scram) || options.out.empty() || options.count < 1 ||
+      options.connections < 1 || options.runs < 1) {
     throw std::invalid_argument(
-        "usage: grantor_engine_bench --env-dir DIR --engine postgres|mariadb --count N --out FILE");
+        "usage: grantor_engine_bench --env-dir DIR --engine postgres|mariadb|scram --count N "
+        "--out FILE [--connections C] [--runs R]");
   }
   return options;
 }
@@ -87,74 +99,183 @@ grantor::db::EnginePtr Connect(const Options& options) {
 }
 
 double Percentile(std::vector<double> values, double fraction) {
+  if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1) + 0.5);
+  const auto index =
+      static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1) + 0.5);
   return values[std::min(index, values.size() - 1)];
 }
 
+// User + system CPU time of this process (all threads), in seconds.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// One timed phase of one run: every call's latency, the wall time and the client's CPU time.
 struct Phase {
   std::vector<double> latencies_ms;
   double seconds = 0;
+  double cpu_seconds = 0;
+  double PerSecond() const { return static_cast<double>(latencies_ms.size()) / seconds; }
+};
+
+// The runs of one operation, summarised.
+struct Phases {
+  std::vector<Phase> runs;
+
+  std::vector<double> AllLatencies() const {
+    std::vector<double> all;
+    for (const auto& run : runs) all.insert(all.end(), run.latencies_ms.begin(), run.latencies_ms.end());
+    return all;
+  }
+  double MedianPerSecond() const {
+    std::vector<double> rates;
+    for (const auto& run : runs) rates.push_back(run.PerSecond());
+    return Percentile(rates, 0.5);
+  }
   nlohmann::json Summary() const {
-    return {{"ops", latencies_ms.size()},
-            {"seconds", seconds},
-            {"per-second", static_cast<double>(latencies_ms.size()) / seconds},
-            {"median-ms", Percentile(latencies_ms, 0.5)},
-            {"p95-ms", Percentile(latencies_ms, 0.95)},
-            {"p99-ms", Percentile(latencies_ms, 0.99)}};
+    const auto all = AllLatencies();
+    nlohmann::json per_run = nlohmann::json::array();
+    double cpu = 0;
+    for (const auto& run : runs) {
+      per_run.push_back({{"ops", run.latencies_ms.size()},
+                         {"seconds", run.seconds},
+                         {"per-second", run.PerSecond()},
+                         {"client-cpu-seconds", run.cpu_seconds}});
+      cpu += run.cpu_seconds;
+    }
+    return {{"ops", all.size()},
+            {"runs", per_run},
+            {"per-second", MedianPerSecond()},
+            {"median-ms", Percentile(all, 0.5)},
+            {"p95-ms", Percentile(all, 0.95)},
+            {"p99-ms", Percentile(all, 0.99)},
+            {"client-cpu-ms-per-op", 1000.0 * cpu / static_cast<double>(all.size())}};
   }
 };
 
-// Times `operation(i)` for i in [0, count).
+// Runs `operation(engine, i)` for every i in [0, count), split over the engines, one thread per
+// engine (user i goes to engine i % engines.size()). Wall time runs from the common start to the
+// last thread's end.
 template <typename Operation>
-Phase TimePhase(int count, Operation operation) {
-  Phase phase;
-  phase.latencies_ms.reserve(static_cast<std::size_t>(count));
-  const auto begin = Clock::now();
-  for (int i = 0; i < count; ++i) {
-    const auto start = Clock::now();
-    operation(i);
-    phase.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+Phase TimePhase(std::vector<grantor::db::EnginePtr>& engines, int count, Operation operation) {
+  const std::size_t threads = engines.size();
+  std::vector<std::vector<double>> latencies(threads);
+  std::vector<std::exception_ptr> errors(threads);
+  std::atomic<bool> go{false};
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
+      try {
+        for (int i = static_cast<int>(t); i < count; i += static_cast<int>(threads)) {
+          const auto start = Clock::now();
+          operation(*engines[t], i);
+          latencies[t].push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        }
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
   }
+  const double cpu_before = ProcessCpuSeconds();
+  const auto begin = Clock::now();
+  go.store(true, std::memory_order_release);
+  for (auto& worker : workers) worker.join();
+  Phase phase;
   phase.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  phase.cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  for (const auto& part : latencies) {
+    phase.latencies_ms.insert(phase.latencies_ms.end(), part.begin(), part.end());
+  }
   return phase;
 }
 
+int RunScram(const Options& options) {
+  Phases phases;
+  for (int run = 0; run < options.runs; ++run) {
+    std::vector<std::string> passwords;
+    for (int i = 0; i < options.count; ++i) passwords.push_back(grantor::adapters::GeneratePassword());
+    Phase phase;
+    const double cpu_before = ProcessCpuSeconds();
+    const auto begin = Clock::now();
+    std::size_t sink = 0;
+    for (const auto& password : passwords) {
+      const auto start = Clock::now();
+      sink += grantor::db::postgres::ScramSha256Verifier(password).size();
+      phase.latencies_ms.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    }
+    phase.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+    phase.cpu_seconds = ProcessCpuSeconds() - cpu_before;
+    if (sink == 0) throw std::logic_error("no verifier");
+    phases.runs.push_back(std::move(phase));
+  }
+  const nlohmann::json result = {{"engine", "scram"},
+                                 {"count", options.count},
+                                 {"iterations", grantor::db::postgres::kScramIterations},
+                                 {"verifier", phases.Summary()}};
+  std::ofstream(options.out) << result.dump(1) << "\n";
+  const auto& summary = result["verifier"];
+  std::printf("| client SCRAM-SHA-256 verifier (%d iterations) | 1 | %d | %.0f | %.3f | %.3f |\n",
+              grantor::db::postgres::kScramIterations, options.count,
+              summary["per-second"].get<double>(), summary["median-ms"].get<double>(),
+              summary["p95-ms"].get<double>());
+  return 0;
+}
+
 int Run(const Options& options) {
-  auto engine = Connect(options);
+  if (options.engine == "scram") return RunScram(options);
+  std::vector<grantor::db::EnginePtr> engines;
+  for (int c = 0; c < options.connections; ++c) engines.push_back(Connect(options));
   const std::string database = "grantor_bench";
-  const std::string run = grantor::adapters::RandomHex(3);
-  engine->EnsureDatabase(database);
-  std::vector<std::string> users;
-  for (int i = 0; i < options.count; ++i) users.push_back("bench_" + run + "_" + std::to_string(i));
+  engines.front()->EnsureDatabase(database);
 
-  const Phase create = TimePhase(options.count, [&](int i) {
-    grantor::db::UserSpec spec;
-    spec.name = users[static_cast<std::size_t>(i)];
-    spec.password = grantor::adapters::GeneratePassword();
-    spec.database = database;
-    engine->EnsureUser(spec);
-  });
-  const Phase drop = TimePhase(options.count, [&](int i) {
-    engine->DropUser(users[static_cast<std::size_t>(i)]);
-  });
+  Phases create;
+  Phases drop;
+  for (int run = 0; run < options.runs; ++run) {
+    const std::string tag = grantor::adapters::RandomHex(3);
+    std::vector<std::string> users;
+    for (int i = 0; i < options.count; ++i) users.push_back("bench_" + tag + "_" + std::to_string(i));
+    create.runs.push_back(TimePhase(engines, options.count, [&](grantor::db::Engine& engine, int i) {
+      grantor::db::UserSpec spec;
+      spec.name = users[static_cast<std::size_t>(i)];
+      spec.password = grantor::adapters::GeneratePassword();
+      spec.database = database;
+      engine.EnsureUser(spec);
+    }));
+    drop.runs.push_back(TimePhase(engines, options.count, [&](grantor::db::Engine& engine, int i) {
+      engine.DropUser(users[static_cast<std::size_t>(i)]);
+    }));
+  }
 
-  const auto info = engine->Server();
+  const auto info = engines.front()->Server();
   nlohmann::json result = {{"engine", options.engine},
                            {"server-version", info.version},
                            {"count", options.count},
+                           {"connections", options.connections},
+                           {"runs", options.runs},
                            {"ensure-user", create.Summary()},
                            {"drop-user", drop.Summary()},
-                           {"ensure-user-latencies-ms", create.latencies_ms},
-                           {"drop-user-latencies-ms", drop.latencies_ms}};
+                           {"ensure-user-latencies-ms", create.AllLatencies()},
+                           {"drop-user-latencies-ms", drop.AllLatencies()}};
   std::ofstream(options.out) << result.dump(1) << "\n";
   const auto& made = result["ensure-user"];
   const auto& dropped = result["drop-user"];
-  std::printf("| %s %s | %d | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f |\n", options.engine.c_str(),
-              info.version.c_str(), options.count, made["per-second"].get<double>(),
-              made["median-ms"].get<double>(), made["p95-ms"].get<double>(),
-              dropped["per-second"].get<double>(), dropped["median-ms"].get<double>(),
-              dropped["p95-ms"].get<double>());
+  std::printf("| %s %s | %d | %d | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f |\n",
+              options.engine.c_str(), info.version.c_str(), options.connections, options.count,
+              made["per-second"].get<double>(), made["median-ms"].get<double>(),
+              made["p95-ms"].get<double>(), dropped["per-second"].get<double>(),
+              dropped["median-ms"].get<double>(), dropped["p95-ms"].get<double>());
   return 0;
 }
 

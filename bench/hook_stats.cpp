@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "flags.hpp"
+
 namespace {
 
 struct Options {
@@ -32,21 +34,11 @@ struct Options {
 
 Options ParseOptions(int argc, char** argv) {
   Options options;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--history") {
-      options.history = value;
-    } else if (flag == "--ranges") {
-      options.ranges = value;
-    } else if (flag == "--unit") {
-      options.unit = value;
-    } else if (flag == "--out") {
-      options.out = value;
-    } else {
-      throw std::invalid_argument("unknown option " + flag);
-    }
-  }
+  grantor::bench::ParseFlags(argc, argv,
+                             {{"--history", [&](const std::string& v) { options.history = v; }},
+                              {"--ranges", [&](const std::string& v) { options.ranges = v; }},
+                              {"--unit", [&](const std::string& v) { options.unit = v; }},
+                              {"--out", [&](const std::string& v) { options.out = v; }}});
   if (options.history.empty() || options.ranges.empty() || options.unit.empty() ||
       options.out.empty()) {
     throw std::invalid_argument(

@@ -141,6 +141,38 @@ TYPED_TEST_P(EngineContract, PasswordWithQuotesAndBackslashesWorks) {
   EXPECT_FALSE(this->CanLogin(user, "it's a ", db));
 }
 
+// PostgreSQL sends a client-side SCRAM verifier for printable-ASCII passwords only; anything
+// else (spaces, non-ASCII: SASLprep territory) is hashed by the server. Both must log in, and
+// rotating between the two kinds must too.
+TYPED_TEST_P(EngineContract, NonAsciiAndAsciiPasswordsBothLogIn) {
+  const std::string db = this->Name("db");
+  const std::string unicode = "p\xc3\xa4ssw\xc3\xb6rd \xe2\x82\xac-\xef\xbc\xa1";  // "pässwörd €-Ａ"
+  const std::string user = this->MakeUserWithDatabase("u", db, unicode);
+  EXPECT_TRUE(this->CanLogin(user, unicode, db));
+  this->engine().SetPassword(user, "Ascii-Only-Password-1");
+  EXPECT_FALSE(this->CanLogin(user, unicode, db));
+  EXPECT_TRUE(this->CanLogin(user, "Ascii-Only-Password-1", db));
+  this->engine().EnsureUser(this->Spec(user, unicode, db));
+  EXPECT_TRUE(this->CanLogin(user, unicode, db));
+  EXPECT_FALSE(this->CanLogin(user, "Ascii-Only-Password-1", db));
+}
+
+// The engine's cheap paths (PostgreSQL: one probe, one batch) must converge an existing user
+// exactly like a fresh one: attributes, password and database access, from any earlier state.
+TYPED_TEST_P(EngineContract, EnsureUserConvergesAnExistingUser) {
+  const std::string db = this->Name("db");
+  const std::string user =
+      this->MakeUserWithDatabase("u", db, "Password-1", {db::ExtraRole::kCreateDb});
+  this->engine().EnsureUser(this->Spec(user, "Password-2", db));
+  EXPECT_TRUE(this->CanLogin(user, "Password-2", db));
+  EXPECT_ANY_THROW(
+      this->harness_.Login(user, "Password-2", db)->CreateDatabase(this->Name("made")));
+  this->engine().EnsureUser(this->Spec(user, "Password-3", db, {db::ExtraRole::kCreateDb}));
+  EXPECT_TRUE(this->CanLogin(user, "Password-3", db));
+  this->harness_.Login(user, "Password-3", db)->CreateDatabase(this->Name("made"));
+  EXPECT_EQ(this->engine().ListUsers(this->Name("")), std::vector<std::string>{user});
+}
+
 TYPED_TEST_P(EngineContract, EnsureUserNeedsExistingDatabase) {
   GRANTOR_EXPECT_DB_ERROR(
       this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", this->Name("nodb"))),
@@ -327,6 +359,7 @@ TYPED_TEST_P(EngineContract, ServerDownIsConnectionError) {
 REGISTER_TYPED_TEST_SUITE_P(EngineContract, ReportsServerVersion, EnsureDatabaseTwiceIsNoOp,
                             EnsureUserTwiceIsNoOp, EnsureUserRotatesPassword,
                             SetPasswordRotatesPassword, PasswordWithQuotesAndBackslashesWorks,
+                            NonAsciiAndAsciiPasswordsBothLogIn, EnsureUserConvergesAnExistingUser,
                             EnsureUserNeedsExistingDatabase, DropAbsentUserSucceeds,
                             DroppedUserCannotLoginAndItsSessionIsTerminated,
                             PasswordChangeKeepsOpenSessions, DataSurvivesUserRotation,

@@ -3,8 +3,15 @@
 // Ownership model: every managed database D has a NOLOGIN owner role O = DatabaseOwnerRole(D)
 // that owns D and its public schema. Relation users are members of O (INHERIT) and have
 // `ALTER ROLE u IN DATABASE D SET role = O`, so whatever they create is owned by O and survives
-// them. Identifiers go through quote_name(), literals through quote() or bound parameters, and
-// every name is validated (validate.hpp) before any of that happens.
+// them. Identifiers go through quote_name(), literals through esc() (Literal()) or bound
+// parameters, and every name is validated (validate.hpp) before any of that happens.
+//
+// Round trips: EnsureUser and SetPassword are two messages (BEGIN + hide from the log + probe,
+// then every write + COMMIT as one ;-separated batch), whether the user is new or not; DropUser
+// is four for a user without objects of its own. Passwords of printable ASCII travel as
+// SCRAM-SHA-256 verifiers computed here (scram.hpp), so the clear password never reaches the
+// server. (PostgreSQL still runs one PBKDF2 per CREATE/ALTER ROLE ... PASSWORD: it checks that
+// the verifier is not that of the empty password. The server-side cost stays.)
 
 #include <optional>
 #include <pqxx/pqxx>
@@ -14,6 +21,7 @@
 
 #include "db/postgres/conninfo.hpp"
 #include "db/postgres/pq_errors.hpp"
+#include "db/postgres/scram.hpp"
 #include "grantor/core/naming.hpp"
 #include "grantor/db/postgres.hpp"
 #include "grantor/db/secret_file.hpp"
@@ -39,6 +47,57 @@ bool RoleExists(pqxx::transaction_base& tx, const std::string& role) {
 bool DatabaseExistsTx(pqxx::transaction_base& tx, const std::string& name) {
   return Exists(tx, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", name);
 }
+
+// A string literal, escaped by libpq (PQescapeStringConn via esc()) for this connection. Same
+// text as quote(); written out because GCC 12 raises a false -Wrestrict on quote()'s inlined
+// string concatenation at -O2/-O3.
+std::string Literal(pqxx::connection_base& conn, const std::string& value) {
+  std::string literal = "'";
+  literal += conn.esc(value);
+  literal += '\'';
+  return literal;
+}
+std::string Literal(pqxx::transaction_base& tx, const std::string& value) {
+  return Literal(tx.conn(), value);
+}
+
+// A batch for one simple-query message. The statements are built from validated names quoted
+// with quote_name() and literals quoted with Literal(); multi-statement strings cannot take bound
+// parameters.
+std::string Join(const std::vector<std::string>& statements) {
+  std::string sql;
+  for (const auto& statement : statements) {
+    if (!sql.empty()) sql += "; ";
+    sql += statement;
+  }
+  return sql;
+}
+
+// "EXISTS (SELECT 1 FROM pg_catalog.<catalog> WHERE <column> = '<value>')"
+std::string ExistsSql(pqxx::transaction_base& tx, const char* catalog, const char* column,
+                      const std::string& value) {
+  return std::string("EXISTS (SELECT 1 FROM pg_catalog.") + catalog + " WHERE " + column + " = " +
+         Literal(tx, value) + ")";
+}
+
+// GRANT/REVOKE on a database rewrite its pg_database row without locking it: two sessions doing
+// so at once make one fail with "tuple concurrently updated". Every statement of this engine
+// that changes a database's privileges first takes this transaction-scoped advisory lock, so
+// concurrent engines (one per thread) queue instead. The key is the lock name's 64-bit hash.
+constexpr std::string_view kDatabaseAclLock = "grantor:database-acl:";
+
+std::string LockDatabaseAclSql(pqxx::transaction_base& tx, const std::string& database) {
+  return "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +
+         Literal(tx, std::string(kDatabaseAclLock) + database) + ", 0))";
+}
+
+// What EnsureUser needs to know before it writes, read inside its transaction.
+struct UserFacts {
+  bool user_exists = false;
+  bool database_exists = true;  // true when the spec has no database
+  bool owner_exists = true;     // the database's owner role; true when no database
+  bool admin_role_exists = false;
+};
 
 class PqEngine final : public Engine {
  public:
@@ -78,20 +137,23 @@ class PqEngine final : public Engine {
   void EnsureAdminRole();
   void TakeOverDatabase(const std::string& name, const std::string& owner);
   void TakeOverPublicSchema(const std::string& name, const std::string& owner);
-  void WriteUser(pqxx::work& tx, const UserSpec& spec, bool exists);
-  void GrantDatabase(pqxx::work& tx, const std::string& user, const std::string& database,
-                     bool default_to_owner);
-  void SyncAdminMembership(pqxx::work& tx, const std::string& user, bool wanted);
-  void HideStatementsFromLog(pqxx::work& tx) const;
-  void TerminateSessions(const std::string& user);
-  std::vector<std::string> DatabasesWithObjectsOf(const std::string& user);
-  void ReassignAndDropOwned(pqxx::connection& conn, const std::string& user,
-                            const std::string& database);
+  std::string PasswordLiteral(pqxx::connection_base& conn, const std::string& password) const;
+  std::string BeginSql(const std::string& first_query) const;
+  UserFacts ProbeUser(pqxx::nontransaction& tx, const UserSpec& spec) const;
+  std::vector<std::string> UserStatements(pqxx::transaction_base& tx, const UserSpec& spec,
+                                          const UserFacts& facts,
+                                          const std::string& password_literal) const;
+  void CommitBatch(pqxx::nontransaction& tx, const std::vector<std::string>& statements);
+  std::string TerminateSessionsSql(pqxx::transaction_base& tx, const std::string& user);
 
   ConnectionConfig config_;
   std::optional<SecretFile> ca_file_;
   std::unique_ptr<pqxx::connection> admin_;
   bool admin_is_superuser_ = false;
+  // The server hashes clear passwords with SCRAM-SHA-256 (password_encryption); only then does
+  // the engine send verifiers it computed itself, so the stored secret's kind stays the server's
+  // choice.
+  bool server_uses_scram_ = false;
 };
 
 std::unique_ptr<pqxx::connection> PqEngine::Open(const std::string& dbname) const {
@@ -104,8 +166,10 @@ pqxx::connection& PqEngine::Admin() {
   if (admin_ && admin_->is_open()) return *admin_;
   admin_ = Open("");
   pqxx::nontransaction tx(*admin_);
-  admin_is_superuser_ =
-      tx.exec1("SELECT current_setting('is_superuser')")[0].as<std::string>() == "on";
+  const pqxx::row row = tx.exec1(
+      "SELECT current_setting('is_superuser'), current_setting('password_encryption')");
+  admin_is_superuser_ = row[0].as<std::string>() == "on";
+  server_uses_scram_ = row[1].as<std::string>() == "scram-sha-256";
   return *admin_;
 }
 
@@ -138,13 +202,24 @@ bool PqEngine::UserExists(const std::string& name) {
   });
 }
 
+namespace {
+
+// True when a CREATE failed because another session created the same object first: the
+// object's own "already exists" code, or, when both sessions passed the existence check at
+// once, the catalog's unique_violation (23505).
+bool IsCreatedConcurrently(const pqxx::sql_error& error, const char* already_exists_code) {
+  return error.sqlstate() == already_exists_code || error.sqlstate() == "23505";
+}
+
+}  // namespace
+
 void PqEngine::EnsureGroupRole(const std::string& role) {
   pqxx::nontransaction tx(Admin());
   if (RoleExists(tx, role)) return;
   try {
     tx.exec0("CREATE ROLE " + tx.quote_name(role) + " NOLOGIN");
   } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() != "42710") throw;  // created concurrently: fine
+    if (!IsCreatedConcurrently(e, "42710")) throw;
   }
 }
 
@@ -160,7 +235,7 @@ void PqEngine::EnsureDatabase(const std::string& name) {
         try {
           tx.exec0("CREATE DATABASE " + tx.quote_name(name) + " OWNER " + tx.quote_name(owner));
         } catch (const pqxx::sql_error& e) {
-          if (e.sqlstate() != "42P04") throw;  // created concurrently: fine
+          if (!IsCreatedConcurrently(e, "42P04")) throw;
         }
       }
     }
@@ -172,6 +247,7 @@ void PqEngine::EnsureDatabase(const std::string& name) {
 void PqEngine::TakeOverDatabase(const std::string& name, const std::string& owner) {
   pqxx::work tx(Admin());
   const std::string database = tx.quote_name(name);
+  tx.exec(LockDatabaseAclSql(tx, name));
   tx.exec0("ALTER DATABASE " + database + " OWNER TO " + tx.quote_name(owner));
   tx.exec0("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
   // kAdmin users reach every managed database through grantor_admin (pg_read_all_data does
@@ -200,42 +276,119 @@ void PqEngine::EnsureAdminRole() {
   tx.commit();
 }
 
-void PqEngine::HideStatementsFromLog(pqxx::work& tx) const {
-  // Only a superuser may change log_statement; for others the server log settings decide.
-  if (admin_is_superuser_) tx.exec0("SET LOCAL log_statement = 'none'");
+// Opens an explicit transaction and runs `first_query` in the same message. Only a superuser
+// may change log_statement (for others the server's log settings decide); SET LOCAL hides every
+// later message of the transaction. A message is logged whole before its first statement runs,
+// so the statements that carry a password always travel in a later message than this one.
+std::string PqEngine::BeginSql(const std::string& first_query) const {
+  return std::string(admin_is_superuser_ ? "BEGIN; SET LOCAL log_statement = 'none'; "
+                                         : "BEGIN; ") +
+         first_query;
+}
+
+// The PASSWORD clause's literal: a SCRAM-SHA-256 verifier computed here when SASLprep leaves the
+// password unchanged (printable ASCII) and the server would hash with SCRAM anyway; otherwise
+// the clear password, which the server prepares and hashes itself (exactly as for psql).
+std::string PqEngine::PasswordLiteral(pqxx::connection_base& conn,
+                                      const std::string& password) const {
+  if (server_uses_scram_ && IsSaslprepIdentity(password)) {
+    return Literal(conn, ScramSha256Verifier(password));
+  }
+  return Literal(conn, password);
+}
+
+// Runs the statements and COMMIT as one message after BeginSql(). On failure the transaction is
+// rolled back (when the connection still stands) and the error propagates.
+void PqEngine::CommitBatch(pqxx::nontransaction& tx, const std::vector<std::string>& statements) {
+  try {
+    tx.exec(Join(statements) + "; COMMIT");
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (...) {
+    try {
+      tx.exec("ROLLBACK");
+    } catch (...) {
+      // The original failure is the one to report; a broken connection shows up again on the
+      // next call (Guard drops it on kConnection).
+    }
+    throw;
+  }
+}
+
+// One message: BEGIN (+ hide from the log) and what EnsureUser branches on.
+UserFacts PqEngine::ProbeUser(pqxx::nontransaction& tx, const UserSpec& spec) const {
+  std::string probe = "SELECT " + ExistsSql(tx, "pg_roles", "rolname", spec.name) + ", " +
+                      ExistsSql(tx, "pg_roles", "rolname", std::string(core::kPostgresAdminRole));
+  if (spec.database) {
+    probe += ", " + ExistsSql(tx, "pg_database", "datname", *spec.database) + ", " +
+             ExistsSql(tx, "pg_roles", "rolname", core::DatabaseOwnerRole(*spec.database));
+  }
+  const pqxx::result result = tx.exec(BeginSql(probe));
+  const pqxx::row row = result.at(0);
+  UserFacts facts;
+  facts.user_exists = row[0].as<bool>();
+  facts.admin_role_exists = row[1].as<bool>();
+  if (spec.database) {
+    facts.database_exists = row[2].as<bool>();
+    facts.owner_exists = row[3].as<bool>();
+  }
+  return facts;
 }
 
 void PqEngine::EnsureUser(const UserSpec& spec) {
   RequireUserName(spec.name, kDialect);
   RequirePassword(spec.password);
   if (spec.database) RequireDatabaseName(*spec.database, kDialect);
-  const bool admin = spec.extra_roles.contains(ExtraRole::kAdmin);
+  const auto missing_database = [&] {
+    return DbError(ErrorKind::kNotFound, "3D000",
+                   "ensure user: database '" + *spec.database + "' does not exist");
+  };
   Guard(
       "ensure user",
       [&] {
-        if (spec.database) {
-          pqxx::nontransaction probe(Admin());
-          if (!DatabaseExistsTx(probe, *spec.database)) {
-            throw DbError(ErrorKind::kNotFound, "3D000",
-                          "ensure user: database '" + *spec.database + "' does not exist");
+        if (spec.extra_roles.contains(ExtraRole::kAdmin)) {
+          // Rare; keeps the order "no database, no change" before grantor_admin is ensured.
+          if (spec.database) {
+            pqxx::nontransaction probe(Admin());
+            if (!DatabaseExistsTx(probe, *spec.database)) throw missing_database();
           }
+          EnsureAdminRole();
         }
-        if (spec.database) EnsureGroupRole(core::DatabaseOwnerRole(*spec.database));
-        if (admin) EnsureAdminRole();
-        pqxx::work tx(Admin());
-        HideStatementsFromLog(tx);
-        WriteUser(tx, spec, RoleExists(tx, spec.name));
-        SyncAdminMembership(tx, spec.name, admin);
-        if (spec.database) {
-          GrantDatabase(tx, spec.name, *spec.database, spec.extra_roles.empty());
+        // Hash before the transaction opens: PBKDF2 is the slow part and needs no lock.
+        const std::string password_literal = PasswordLiteral(Admin(), spec.password);
+        for (int attempt = 0;; ++attempt) {
+          UserFacts facts;
+          {
+            pqxx::nontransaction tx(Admin());
+            facts = ProbeUser(tx, spec);
+            if (facts.database_exists && facts.owner_exists) {
+              CommitBatch(tx, UserStatements(tx, spec, facts, password_literal));
+              return;
+            }
+            tx.exec("ROLLBACK");
+          }
+          if (!facts.database_exists) throw missing_database();
+          if (attempt > 0) {
+            throw DbError(ErrorKind::kNotFound, "42704",
+                          "ensure user: the owner role of database '" + *spec.database +
+                              "' vanished while the user was being written");
+          }
+          // A database grantor did not create, or whose owner role was dropped: make the owner
+          // role (as EnsureDatabase does), then probe again.
+          EnsureGroupRole(core::DatabaseOwnerRole(*spec.database));
         }
-        tx.commit();
       },
       spec.password);
 }
 
-void PqEngine::WriteUser(pqxx::work& tx, const UserSpec& spec, bool exists) {
+// CREATE or ALTER the role with exactly the wanted attributes and password, then memberships and
+// database privileges. For a role created by this very transaction nothing needs revoking or
+// resetting, so those statements are left out.
+std::vector<std::string> PqEngine::UserStatements(pqxx::transaction_base& tx, const UserSpec& spec,
+                                                  const UserFacts& facts,
+                                                  const std::string& password_literal) const {
   const auto& roles = spec.extra_roles;
+  const std::string user = tx.quote_name(spec.name);
   const bool superuser = roles.contains(ExtraRole::kSuperuser);
   std::string attributes = " WITH LOGIN INHERIT";
   // Mentioning NOSUPERUSER at all needs superuser; a plain CREATEROLE admin leaves it out.
@@ -243,32 +396,37 @@ void PqEngine::WriteUser(pqxx::work& tx, const UserSpec& spec, bool exists) {
   const bool createdb = roles.contains(ExtraRole::kCreateDb) || roles.contains(ExtraRole::kAdmin);
   attributes += createdb ? " CREATEDB" : " NOCREATEDB";
   attributes += roles.contains(ExtraRole::kCreateRole) ? " CREATEROLE" : " NOCREATEROLE";
-  attributes += " PASSWORD " + tx.quote(spec.password);
-  tx.exec0((exists ? "ALTER ROLE " : "CREATE ROLE ") + tx.quote_name(spec.name) + attributes);
-}
+  attributes += " PASSWORD " + password_literal;
 
-void PqEngine::SyncAdminMembership(pqxx::work& tx, const std::string& user, bool wanted) {
-  const std::string role(core::kPostgresAdminRole);
-  if (wanted) {
-    tx.exec0("GRANT " + tx.quote_name(role) + " TO " + tx.quote_name(user));
-  } else if (RoleExists(tx, role)) {
-    tx.exec0("REVOKE " + tx.quote_name(role) + " FROM " + tx.quote_name(user));
+  std::vector<std::string> statements;
+  statements.push_back((facts.user_exists ? "ALTER ROLE " : "CREATE ROLE ") + user + attributes);
+
+  const std::string admin_role = tx.quote_name(std::string(core::kPostgresAdminRole));
+  if (roles.contains(ExtraRole::kAdmin)) {
+    statements.push_back("GRANT " + admin_role + " TO " + user);
+  } else if (facts.user_exists && facts.admin_role_exists) {
+    statements.push_back("REVOKE " + admin_role + " FROM " + user);
   }
-}
 
-// A session that SETs ROLE to the owner role runs with the owner role's attributes and
-// memberships only, which would silently disable CREATEDB, CREATEROLE, SUPERUSER and the
-// grantor_admin membership. So only plain users get the default role; users with extra roles
-// create objects as themselves, and DropUser hands those to the owner role (REASSIGN OWNED).
-void PqEngine::GrantDatabase(pqxx::work& tx, const std::string& user, const std::string& database,
-                             bool default_to_owner) {
-  const std::string quoted_user = tx.quote_name(user);
-  const std::string owner = tx.quote_name(core::DatabaseOwnerRole(database));
-  const std::string quoted_db = tx.quote_name(database);
-  tx.exec0("GRANT " + owner + " TO " + quoted_user);
-  tx.exec0("ALTER ROLE " + quoted_user + " IN DATABASE " + quoted_db +
-           (default_to_owner ? " SET role = " + owner : std::string(" RESET role")));
-  tx.exec0("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + quoted_db + " TO " + quoted_user);
+  // A session that SETs ROLE to the owner role runs with the owner role's attributes and
+  // memberships only, which would silently disable CREATEDB, CREATEROLE, SUPERUSER and the
+  // grantor_admin membership. So only plain users get the default role; users with extra roles
+  // create objects as themselves, and DropUser hands those to the owner role (REASSIGN OWNED).
+  if (spec.database) {
+    const std::string owner = tx.quote_name(core::DatabaseOwnerRole(*spec.database));
+    const std::string database = tx.quote_name(*spec.database);
+    statements.push_back("GRANT " + owner + " TO " + user);
+    if (roles.empty()) {
+      statements.push_back("ALTER ROLE " + user + " IN DATABASE " + database +
+                           " SET role = " + owner);
+    } else if (facts.user_exists) {
+      statements.push_back("ALTER ROLE " + user + " IN DATABASE " + database + " RESET role");
+    }
+    statements.push_back(LockDatabaseAclSql(tx, *spec.database));
+    statements.push_back("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + database + " TO " +
+                         user);
+  }
+  return statements;
 }
 
 void PqEngine::SetPassword(const std::string& user, const std::string& password) {
@@ -277,74 +435,97 @@ void PqEngine::SetPassword(const std::string& user, const std::string& password)
   Guard(
       "set password",
       [&] {
-        pqxx::work tx(Admin());
-        if (!RoleExists(tx, user)) {
+        const std::string password_literal = PasswordLiteral(Admin(), password);
+        pqxx::nontransaction tx(Admin());
+        const pqxx::result found =
+            tx.exec(BeginSql("SELECT " + ExistsSql(tx, "pg_roles", "rolname", user)));
+        if (!found.at(0)[0].as<bool>()) {
+          tx.exec("ROLLBACK");
           throw DbError(ErrorKind::kNotFound, "42704",
                         "set password: user '" + user + "' does not exist");
         }
-        HideStatementsFromLog(tx);
-        tx.exec0("ALTER ROLE " + tx.quote_name(user) + " WITH PASSWORD " + tx.quote(password));
-        tx.commit();
+        CommitBatch(tx, {"ALTER ROLE " + tx.quote_name(user) + " WITH PASSWORD " +
+                         password_literal});
       },
       password);
 }
 
-void PqEngine::TerminateSessions(const std::string& user) {
-  pqxx::nontransaction tx(Admin());
+// SELECT that terminates every session of `user` but this one, waiting for them to exit where
+// the server can (PostgreSQL 14+).
+std::string PqEngine::TerminateSessionsSql(pqxx::transaction_base& tx, const std::string& user) {
   const bool can_wait = Admin().server_version() >= kVersionWithTerminateWait;
   const std::string terminate =
       can_wait ? "pg_terminate_backend(pid, " + std::to_string(kTerminateWaitMs) + ")"
                : "pg_terminate_backend(pid)";
-  tx.exec_params("SELECT " + terminate +
-                     " FROM pg_catalog.pg_stat_activity"
-                     " WHERE usename = $1 AND pid <> pg_backend_pid()",
-                 user);
+  return "SELECT " + terminate +
+         " FROM pg_catalog.pg_stat_activity"
+         " WHERE usename = " + Literal(tx, user) + " AND pid <> pg_backend_pid()";
 }
 
-// Databases in which `user` owns objects or holds privileges (pg_shdepend records both).
-std::vector<std::string> PqEngine::DatabasesWithObjectsOf(const std::string& user) {
-  pqxx::nontransaction tx(Admin());
-  const pqxx::result rows = tx.exec_params(
-      "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s"
-      " JOIN pg_catalog.pg_database d ON d.oid = s.dbid"
-      " WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND d.datallowconn"
-      " AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)",
-      user);
-  std::vector<std::string> databases;
-  for (const auto& row : rows) databases.push_back(row[0].as<std::string>());
-  return databases;
+// SELECT of the databases in which `user` owns objects or holds privileges (pg_shdepend records
+// both).
+std::string DatabasesWithObjectsSql(pqxx::transaction_base& tx, const std::string& user) {
+  return "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s"
+         " JOIN pg_catalog.pg_database d ON d.oid = s.dbid"
+         " WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND d.datallowconn"
+         " AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = " +
+         Literal(tx, user) + ")";
 }
 
-void PqEngine::ReassignAndDropOwned(pqxx::connection& conn, const std::string& user,
-                                    const std::string& database) {
-  pqxx::work tx(conn);
+// REASSIGN OWNED BY `user` TO the owner role of `database` (or to the admin when the database
+// has none), then DROP OWNED BY `user`, as statements for the connection `tx` runs on.
+std::vector<std::string> ReassignAndDropOwnedSql(pqxx::transaction_base& tx,
+                                                 const std::string& user,
+                                                 const std::string& database) {
   const std::string owner = core::DatabaseOwnerRole(database);
   const bool managed = core::IsValidDatabaseName(database, kDialect) && RoleExists(tx, owner);
   const std::string target = managed ? tx.quote_name(owner) : "CURRENT_USER";
-  tx.exec0("REASSIGN OWNED BY " + tx.quote_name(user) + " TO " + target);
-  tx.exec0("DROP OWNED BY " + tx.quote_name(user));
-  tx.commit();
+  return {"REASSIGN OWNED BY " + tx.quote_name(user) + " TO " + target,
+          "DROP OWNED BY " + tx.quote_name(user)};
 }
 
+// Messages: probe; NOLOGIN (committed before any session is terminated, so none can start after
+// the termination); terminate sessions + list databases with objects; per such database (rare:
+// objects the user created as itself) reassign/drop owned over a connection to it; reassign,
+// drop owned and drop the role in the maintenance database, as one implicit transaction.
 void PqEngine::DropUser(const std::string& name) {
   RequireUserName(name, kDialect);
   Guard("drop user", [&] {
+    std::vector<std::string> databases;
     {
-      pqxx::work tx(Admin());
-      if (!RoleExists(tx, name)) return;
-      tx.exec0("ALTER ROLE " + tx.quote_name(name) + " NOLOGIN");  // no new sessions from here on
-      tx.commit();
+      pqxx::nontransaction tx(Admin());
+      if (!tx.exec("SELECT " + ExistsSql(tx, "pg_roles", "rolname", name)).at(0)[0].as<bool>()) {
+        return;
+      }
+      tx.exec("ALTER ROLE " + tx.quote_name(name) + " NOLOGIN");  // no new sessions from here on
+      // One message; its result is the last statement's.
+      const pqxx::result rows =
+          tx.exec(TerminateSessionsSql(tx, name) + "; " + DatabasesWithObjectsSql(tx, name));
+      for (const auto& row : rows) databases.push_back(row[0].as<std::string>());
     }
-    TerminateSessions(name);
-    for (const std::string& database : DatabasesWithObjectsOf(name)) {
+    for (const std::string& database : databases) {
       const auto conn = Open(database);
-      ReassignAndDropOwned(*conn, name, database);
+      pqxx::nontransaction tx(*conn);
+      tx.exec(Join(ReassignAndDropOwnedSql(tx, name, database)));
     }
     // The maintenance database, and privileges on shared objects (databases) from anywhere.
-    ReassignAndDropOwned(Admin(), name, config_.dbname.empty() ? "postgres" : config_.dbname);
-    pqxx::work tx(Admin());
-    tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(name));
-    tx.commit();
+    pqxx::nontransaction tx(Admin());
+    // DROP OWNED revokes the user's privileges on databases: take their ACL locks (sorted).
+    std::vector<std::string> statements = {
+        "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +
+        Literal(tx, std::string(kDatabaseAclLock)) +
+        " || datname, 0)) FROM (SELECT d.datname FROM pg_catalog.pg_shdepend s"
+        " JOIN pg_catalog.pg_database d ON d.oid = s.objid"
+        " WHERE s.dbid = 0 AND s.classid = 'pg_catalog.pg_database'::regclass"
+        " AND s.refclassid = 'pg_catalog.pg_authid'::regclass"
+        " AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = " +
+        Literal(tx, name) + ") ORDER BY d.datname COLLATE \"C\") AS acl"};
+    for (auto& statement :
+         ReassignAndDropOwnedSql(tx, name, config_.dbname.empty() ? "postgres" : config_.dbname)) {
+      statements.push_back(std::move(statement));
+    }
+    statements.push_back("DROP ROLE IF EXISTS " + tx.quote_name(name));
+    tx.exec(Join(statements));
   });
 }
 
