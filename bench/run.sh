@@ -5,7 +5,9 @@
 # and MariaDB servers (tests/servers/*.sh) in a temporary dir, measures, stops them, and writes
 # docs/performance.md plus the raw numbers in bench/results/.
 #
-#   1. engine: credentials per second through db::Engine alone (grantor_engine_bench).
+#   1. engine: credentials per second through db::Engine alone (grantor_engine_bench), with
+#      1 connection (the charm's situation) and GRANTOR_BENCH_CONNECTIONS connections (threads)
+#      sharing the users, GRANTOR_BENCH_RUNS runs each (median rate over the runs).
 #   2. hooks: the grantor-postgresql charm on the local model. Requirers are bench-app
 #      (bench/charms/bench-app, a 10-line sh charm). At the 1st, 100th and 1,000th live relation
 #      the probe requirer is integrated and removed GRANTOR_BENCH_REPS times and set-password is
@@ -15,7 +17,8 @@
 #      local model's history.jsonl (grantor_hook_stats).
 #
 # Environment: GRANTOR_BENCH_RELATIONS (default 1000), GRANTOR_BENCH_REPS (default 10),
-# GRANTOR_BENCH_ENGINE_COUNT (default 2000), GRANTOR_BENCH_KEEP=1 keeps the temp dir.
+# GRANTOR_BENCH_ENGINE_COUNT (default 2000), GRANTOR_BENCH_CONNECTIONS (default 2),
+# GRANTOR_BENCH_RUNS (default 3), GRANTOR_BENCH_KEEP=1 keeps the temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,6 +27,8 @@ results="$root/bench/results"
 relations=${GRANTOR_BENCH_RELATIONS:-1000}
 reps=${GRANTOR_BENCH_REPS:-10}
 engine_count=${GRANTOR_BENCH_ENGINE_COUNT:-2000}
+engine_connections=${GRANTOR_BENCH_CONNECTIONS:-2}
+engine_runs=${GRANTOR_BENCH_RUNS:-3}
 started=$(date +%s)
 
 echo "== build (Release) in $build"
@@ -59,14 +64,19 @@ tests/servers/postgres.sh start "$env_dir"
 tests/servers/mariadb.sh start "$env_dir"
 env_value() { sed -n "s/^$2=//p" "$env_dir/$1"; }
 
-echo "== engine: $engine_count users per engine"
+echo "== engine: $engine_count users per run, $engine_runs runs"
 engine_rows=""
 for engine in postgres mariadb; do
-  row=$("$build/bench/grantor_engine_bench" --env-dir "$env_dir" --engine "$engine" \
-    --count "$engine_count" --out "$results/engine-$engine.json")
-  echo "$row"
-  engine_rows+="$row"$'\n'
+  for connections in $(printf '%s\n' 1 "$engine_connections" | sort -nu); do
+    row=$("$build/bench/grantor_engine_bench" --env-dir "$env_dir" --engine "$engine" \
+      --count "$engine_count" --connections "$connections" --runs "$engine_runs" \
+      --out "$results/engine-$engine-c$connections.json")
+    echo "$row"
+    engine_rows+="$row"$'\n'
+  done
 done
+scram_row=$("$build/bench/grantor_engine_bench" --engine scram --count "$engine_count" \
+  --runs "$engine_runs" --out "$results/engine-scram.json")
 
 # --- the local model ---------------------------------------------------------------------------
 model() { "$gm" --model-dir "$model_dir" "$@"; }
@@ -166,21 +176,30 @@ hooks.json with every measured hook, ranges.tsv, history.jsonl.gz: the local mod
 | kernel | $(uname -sr) |
 | OS | $(. /etc/os-release && echo "$PRETTY_NAME") |
 | compiler | $(g++ --version | head -n 1), CMake Release (-O3) |
-| PostgreSQL | $(/usr/lib/postgresql/15/bin/postgres --version) (tests/servers/postgres.sh: fsync off, local TCP) |
+| PostgreSQL | $(/usr/lib/postgresql/15/bin/postgres --version) (tests/servers/postgres.sh: fsync, synchronous_commit and full_page_writes off, local TCP) |
 | MariaDB | $(mariadbd --version 2>/dev/null | head -n 1) (tests/servers/mariadb.sh: flush at commit off, local TCP) |
 | libpqxx / Connector/C | $(pkg-config --modversion libpqxx) / $(pkg-config --modversion libmariadb) |
 
 ## Credentials per second through the engine
 
-\`grantor_engine_bench\`: one engine, one connection, one thread (the charm's situation). Each
-EnsureUser creates a fresh user with a fresh 32-character CSPRNG password and access to one
-database (PostgreSQL: membership of the database's owner role, CONNECT/CREATE/TEMP, a per-database
-role setting; MariaDB: ALL ON db.*), as the charm provisions a relation user. DropUser is the full
+\`grantor_engine_bench\`: C engines, one connection and one thread each, share the users of a run
+(C = 1 is the charm's situation); $engine_runs runs of $engine_count users, rate = median over the
+runs, latencies over every call. Each EnsureUser creates a fresh user with a fresh 32-character
+CSPRNG password and access to one database (PostgreSQL: membership of the database's owner role,
+CONNECT/CREATE/TEMP, a per-database role setting; MariaDB: ALL ON db.*), as the charm provisions
+a relation user. DropUser is the full
 revocation (NOLOGIN / ACCOUNT LOCK, session termination, REASSIGN/DROP OWNED, DROP).
 
-| engine | users | EnsureUser /s | median ms | p95 ms | DropUser /s | median ms | p95 ms |
-|---|---|---|---|---|---|---|---|
+| engine | C | users | EnsureUser /s | median ms | p95 ms | DropUser /s | median ms | p95 ms |
+|---|---|---|---|---|---|---|---|---|
 ${engine_rows%$'\n'}
+
+PostgreSQL passwords of printable ASCII are sent as SCRAM-SHA-256 verifiers the engine computes
+itself (4096 iterations); its cost on the client, alone:
+
+| what | C | calls | per second | median ms | p95 ms |
+|---|---|---|---|---|---|
+$scram_row
 
 Published figures for Vault's database secrets engine (vault-benchmark sample runs, local
 database, see ../shared/docs/access-lifecycle-peers.md §1.4): about **226/s PostgreSQL** (p95
@@ -197,16 +216,17 @@ the \`daemon\` option) on. "build-up" rows: every integrate that built the model
 $built + 1 live relations, per bucket of 100 relations. Building up took $build_seconds s.
 
 Columns: wall time of the provider's hook as the local model measures it (fork of dispatch to
-its exit), hook-tool calls of that hook, time spent inside the hook tools, charm-side time (wall
-minus tool time: dispatch's own work including its database round trips and the start of each
-tool process), and the peak RSS the model measured with wait4 (the largest of dispatch and the
-tool processes it waited for; a hook with no tool call from dispatch, i.e. one the daemon
-served, measures dispatch alone).
+its exit), hook-tool calls of that hook, time the unit agent spent answering them (its
+interpreter over the unit's in-memory state), charm-side time (wall minus that: grantor's own
+work including its database round trips, plus exec of each hook-tool client and its socket round
+trip, about 1 ms per call here), and the peak RSS the model measured with wait4 (the largest of
+dispatch and the processes it waited for; with the daemon on, dispatch is the small forwarder and
+the tools are run by the daemon, so the figure is the forwarder alone).
 
-The local model's hook tools re-read and re-write the unit's whole state (a JSON file) on every
-call, so their time grows with the number of relations and secrets the unit holds; Juju's tools
-answer from the unit agent's memory over a socket. Read the tool-call counts and the charm-side
-time for grantor's own scaling; the wall time at k=1000 carries the emulator's cost.
+The local model's hook tools work as Juju's do: a small static client (grantor-jujuc) per call
+that asks the unit agent over its socket, the agent answering from memory. Juju's own jujuc is a
+larger Go binary talking to a remote controller's state, so on real Juju each tool call costs
+more; the tool-call counts are what carries over.
 
 $hook_table
 

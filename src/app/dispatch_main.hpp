@@ -1,10 +1,15 @@
 #pragma once
-// The body of every charm's `dispatch`: read the hook context Juju put in the environment, hand
-// the hook to the unit's daemon when one is listening (docs/daemon.md), otherwise run the
-// charm's handlers in this process against the real hook tools, and exit as Juju expects.
+// The body of every charm's full binary (<charm dir>/bin/<charm name>). It has three modes:
 //
-// The same binary is the daemon: `dispatch --grantor-daemon <charm dir> <metrics port>`.
-
+//   <binary>                                      a hook or action, run in this process: the
+//                                                 `dispatch` forwarder (dispatch_forwarder_main.cpp)
+//                                                 exec()s it whenever the daemon does not take
+//                                                 the hook, with dispatch's argv and environment
+//   <binary> --grantor-daemon <charm dir> <port>  the unit's operator daemon (docs/daemon.md)
+//   <binary> --grantor-supervise <dir> <port>     the supervisor that restarts it (off systemd)
+//
+// Lifecycle hooks (install, start, config-changed, upgrade-charm, stop, remove) always come
+// here: they start, restart or stop the daemon around the charm's own handlers.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -21,6 +26,7 @@
 #include "grantor/daemon/daemon.hpp"
 #include "grantor/daemon/engine_pool.hpp"
 #include "grantor/daemon/executor.hpp"
+#include "grantor/daemon/supervisor.hpp"
 #include "grantor/juju/errors.hpp"
 
 namespace grantor::app {
@@ -30,11 +36,6 @@ using RouterMaker = std::function<charm::Router(charms::EngineFactory)>;
 
 namespace internal {
 
-using namespace std::chrono_literals;
-
-inline constexpr auto kAcceptTimeout = 2000ms;  // the daemon must take the hook this fast
-inline constexpr auto kStopTimeout = 3000ms;
-inline constexpr auto kReadyTimeout = 3000ms;
 inline constexpr int kDefaultMetricsPort = 9171;
 
 inline bool StopsDaemonFirst(juju::EventKind kind) {
@@ -42,54 +43,62 @@ inline bool StopsDaemonFirst(juju::EventKind kind) {
          kind == juju::EventKind::kUpgradeCharm;
 }
 
-inline bool ReadsDaemonConfig(juju::EventKind kind) {
-  return kind == juju::EventKind::kInstall || kind == juju::EventKind::kStart ||
-         kind == juju::EventKind::kConfigChanged || kind == juju::EventKind::kUpgradeCharm;
+// This very executable (the full charm binary, wherever the charm dir is).
+inline std::string SelfExecutable(const char* argv0) {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::absolute(argv0).string() : path.string();
 }
 
-// After a lifecycle hook: config `daemon` decides whether the daemon runs. Only charms whose
-// config.yaml declares the option take part. Failures here never fail the hook.
-inline void ApplyDaemonConfig(juju::JujuBackend& backend, const daemon::DaemonPaths& paths,
-                              const juju::HookContext& context) {
+inline daemon::DaemonLaunch MakeLaunch(const juju::HookContext& context, const char* argv0,
+                                       int metrics_port) {
+  daemon::DaemonLaunch launch;
+  launch.binary = SelfExecutable(argv0);
+  launch.charm_dir = context.charm_dir;
+  launch.unit_name = context.unit_name;
+  launch.metrics_port = metrics_port;
+  launch.paths = daemon::DaemonPaths::ForCharmDir(context.charm_dir);
+  return launch;
+}
+
+inline void WriteEnabledFlag(const std::string& path, int port) {
+  FILE* flag = std::fopen(path.c_str(), "w");
+  if (flag == nullptr) return;
+  std::fprintf(flag, "%d\n", port);
+  std::fclose(flag);
+}
+
+// After a hook that succeeded: config `daemon` decides whether the daemon runs (one
+// config-get). Only charms whose config.yaml declares the option take part. `previous_port` is
+// the enabled flag's port before the hook (-1: was disabled); a new port or upgrade-charm
+// restarts the daemon. Failures here never fail the hook.
+inline void ApplyDaemonConfig(juju::JujuBackend& backend, daemon::DaemonLaunch launch,
+                              const juju::HookContext& context, int previous_port) {
   try {
     const auto config = backend.ConfigGet();
     if (!config.contains("daemon")) return;
     const bool enabled = config["daemon"].is_boolean() && config["daemon"].get<bool>();
-    const int port = config.value("metrics-port", kDefaultMetricsPort);
+    launch.metrics_port = config.value("metrics-port", kDefaultMetricsPort);
+    const auto supervisor = daemon::MakeSupervisor();
     if (!enabled) {
-      std::filesystem::remove(paths.enabled);
-      daemon::StopDaemon(paths, kStopTimeout);
+      if (previous_port < 0) return;
+      std::filesystem::remove(launch.paths.enabled);
+      supervisor->Stop(launch);
       return;
     }
-    FILE* flag = std::fopen(paths.enabled.c_str(), "w");
-    if (flag != nullptr) {
-      std::fprintf(flag, "%d\n", port);
-      std::fclose(flag);
-    }
-    if (context.kind == juju::EventKind::kConfigChanged) daemon::StopDaemon(paths, kStopTimeout);
-    if (!daemon::PingDaemon(paths.socket, 200ms)) {
-      daemon::SpawnDaemon(paths, context.charm_dir + "/dispatch", context.charm_dir, port,
-                          kReadyTimeout);
-    }
+    WriteEnabledFlag(launch.paths.enabled, launch.metrics_port);
+    const bool restart = context.kind == juju::EventKind::kUpgradeCharm ||
+                         (previous_port >= 0 && previous_port != launch.metrics_port);
+    if (!supervisor->Start(launch, restart)) spdlog::warn("daemon: not answering after start");
   } catch (const std::exception& error) {
     spdlog::warn("daemon: {}", error.what());
   }
 }
 
-// The metrics port recorded in the enabled flag, or -1 when the daemon is not enabled.
-inline int EnabledPort(const daemon::DaemonPaths& paths) {
-  FILE* flag = std::fopen(paths.enabled.c_str(), "r");
-  if (flag == nullptr) return -1;
-  int port = kDefaultMetricsPort;
-  if (std::fscanf(flag, "%d", &port) != 1) port = kDefaultMetricsPort;
-  std::fclose(flag);
-  return port;
-}
-
 inline int DaemonMain(int argc, char** argv, const RouterMaker& make_router,
                       const charms::EngineFactory& engines) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: dispatch --grantor-daemon <charm dir> <metrics port>\n");
+    std::fprintf(stderr, "usage: %s --grantor-daemon <charm dir> <metrics port>\n", argv[0]);
     return 2;
   }
   daemon::Metrics metrics;
@@ -103,6 +112,14 @@ inline int DaemonMain(int argc, char** argv, const RouterMaker& make_router,
       metrics);
 }
 
+inline int SuperviseMain(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s --grantor-supervise <charm dir> <metrics port>\n", argv[0]);
+    return 2;
+  }
+  return daemon::SuperviseMain(SelfExecutable(argv[0]), argv[2], std::atoi(argv[3]));
+}
+
 }  // namespace internal
 
 inline int DispatchMain(int argc, char** argv, const RouterMaker& make_router,
@@ -110,36 +127,30 @@ inline int DispatchMain(int argc, char** argv, const RouterMaker& make_router,
   if (argc > 1 && std::strcmp(argv[1], "--grantor-daemon") == 0) {
     return internal::DaemonMain(argc, argv, make_router, engines);
   }
-  const juju::Environment env = juju::HookContext::CurrentEnvironment();
+  if (argc > 1 && std::strcmp(argv[1], "--grantor-supervise") == 0) {
+    return internal::SuperviseMain(argc, argv);
+  }
   juju::HookContext context;
   try {
-    context = juju::HookContext::FromEnvironment(env);
+    context = juju::HookContext::FromEnvironment(juju::HookContext::CurrentEnvironment());
   } catch (const std::exception& error) {
     std::fprintf(stderr, "dispatch: not a Juju hook context: %s\n", error.what());
     return 1;
   }
   const auto paths = daemon::DaemonPaths::ForCharmDir(context.charm_dir);
-  const int enabled_port = internal::EnabledPort(paths);
+  const int enabled_port = daemon::EnabledPort(paths.enabled, internal::kDefaultMetricsPort);
+  const auto launch = internal::MakeLaunch(context, argv[0], enabled_port);
   if (internal::StopsDaemonFirst(context.kind) && enabled_port >= 0) {
-    daemon::StopDaemon(paths, internal::kStopTimeout);
-  } else if (enabled_port >= 0) {
-    const auto forwarded = daemon::ForwardHook(paths.socket, env, internal::kAcceptTimeout);
-    if (forwarded.handled) {
-      for (const auto& line : forwarded.outcome.log) std::fprintf(stderr, "%s\n", line.c_str());
-      if (!internal::ReadsDaemonConfig(context.kind)) return forwarded.outcome.exit_code;
-      adapters::ProcessHookTools tools;
-      juju::JujuBackend backend(tools, context);
-      if (forwarded.outcome.exit_code == 0) internal::ApplyDaemonConfig(backend, paths, context);
-      return forwarded.outcome.exit_code;
-    }
+    daemon::MakeSupervisor()->Stop(launch);
   }
   adapters::ProcessHookTools tools;
   juju::JujuBackend backend(tools, context);
   spdlog::set_default_logger(adapters::MakeJujuLogger(backend));
   const int exit_code = charm::RunHook(make_router(engines), backend);
-  if (exit_code == 0 && (internal::ReadsDaemonConfig(context.kind) || enabled_port >= 0) &&
+  const bool lifecycle = daemon::IsLifecycleHook(context.dispatch_path);
+  if (exit_code == 0 && (lifecycle || enabled_port >= 0) &&
       context.kind != juju::EventKind::kStop && context.kind != juju::EventKind::kRemove) {
-    internal::ApplyDaemonConfig(backend, paths, context);
+    internal::ApplyDaemonConfig(backend, launch, context, enabled_port);
   }
   return exit_code;
 }

@@ -1,7 +1,5 @@
-// grantor-model: the local Juju model (see include/grantor/localmodel/cli.hpp), and, when
-// invoked through a tool symlink (argv[0] basename = a hook tool name), that hook tool.
-
-#include <unistd.h>
+// grantor-model: the local Juju model (see include/grantor/localmodel/cli.hpp). Its hook tools
+// are a separate binary, grantor-jujuc (jujuc_main.cpp), built next to it.
 
 #include <filesystem>
 #include <iostream>
@@ -9,7 +7,6 @@
 #include <vector>
 
 #include "grantor/localmodel/cli.hpp"
-#include "grantor/localmodel/tool_main.hpp"
 
 namespace {
 
@@ -23,10 +20,7 @@ std::string SelfExecutable(const char* argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string invoked = std::filesystem::path(argc > 0 ? argv[0] : "").filename().string();
-  if (grantor::localmodel::IsToolName(invoked)) {
-    return grantor::localmodel::RunToolMain(invoked, argc, argv);
-  }
   const std::vector<std::string> args(argv + 1, argv + argc);
-  return grantor::localmodel::RunCli(args, SelfExecutable(argv[0]), std::cout, std::cerr);
+  return grantor::localmodel::RunCli(args, SelfExecutable(argc > 0 ? argv[0] : "grantor-model"),
+                                     std::cout, std::cerr);
 }

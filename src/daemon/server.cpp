@@ -66,9 +66,11 @@ bool PeerIsSelf(int fd) {
          credentials.uid == ::geteuid();
 }
 
-void Send(UnixSocket& socket, const nlohmann::json& value) {
-  boost::system::error_code ignored;
-  asio::write(socket, asio::buffer(EncodeFrame(value)), ignored);
+// Writes one frame; false when the peer is gone (or stalled past the send timeout).
+bool Send(UnixSocket& socket, const nlohmann::json& value) {
+  boost::system::error_code error;
+  asio::write(socket, asio::buffer(EncodeFrame(value)), error);
+  return !error;
 }
 
 // Reads one request frame within `timeout`, or answers {"error": ...} and returns nullopt.
@@ -160,15 +162,27 @@ class HookServer {
     const auto request = ReadRequest(socket, options_.read_timeout);
     if (!request) return;
     const std::string op = RequestOp(*request);
-    if (op == "ping") return Send(socket, {{"ok", true}});
+    if (op == "ping") {
+      Send(socket, {{"ok", true}});
+      return;
+    }
     if (op == "shutdown") {
       stop_ = true;
-      return Send(socket, {{"ok", true}});
+      Send(socket, {{"ok", true}});
+      return;
     }
     const auto env = ParseHookRequest(*request);
-    if (!env) return Send(socket, {{"error", "malformed request"}});
-    Send(socket, {{"accepted", true}});
+    if (!env) {
+      Send(socket, {{"error", "malformed request"}});
+      return;
+    }
+    // A dispatch that gave up waiting (and runs the hook itself) has closed its end: the hook
+    // is not run twice.
+    if (!Send(socket, {{"accepted", true}})) return;
+    const std::string& hook = env->at("JUJU_DISPATCH_PATH");
+    Log("running " + hook);
     const HookOutcome outcome = execute_(*env);
+    Log("finished " + hook + " (exit " + std::to_string(outcome.exit_code) + ")");
     Send(socket, {{"exit-code", outcome.exit_code}, {"log", outcome.log}});
   }
 

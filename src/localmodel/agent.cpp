@@ -6,9 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include "grantor/localmodel/history.hpp"
+#include "grantor/localmodel/jujuc_server.hpp"
+#include "grantor/localmodel/live_context.hpp"
 #include "grantor/localmodel/process.hpp"
 #include "grantor/localmodel/resolver.hpp"
 #include "grantor/model/tool_server.hpp"
@@ -35,28 +36,20 @@ std::string RunDir(const AgentPaths& paths, const std::string& unit_name) {
   return paths.model_dir + "/run/" + UnitTag(unit_name);
 }
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc | std::ios::binary);
-  out << text;
-  if (!out) throw ModelError("cannot write " + path);
-}
-
+// Links every tool name in the unit's tools dir to grantor-jujuc (kept when already right).
 void EnsureToolsDir(const AgentPaths& paths, const std::string& unit_name) {
+  if (::access(paths.jujuc_exe.c_str(), X_OK) != 0) {
+    throw ModelError("hook tool client " + paths.jujuc_exe +
+                     " is missing (grantor-jujuc is built next to grantor-model)");
+  }
   const fs::path dir = ToolsDir(paths, unit_name);
   fs::create_directories(dir);
   for (const auto& tool : grantor::model::ToolNames()) {
     const fs::path link = dir / tool;
     std::error_code ec;
-    if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == fs::path(paths.self_exe)) continue;
+    if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == fs::path(paths.jujuc_exe)) continue;
     fs::remove(link, ec);
-    fs::create_symlink(paths.self_exe, link);
+    fs::create_symlink(paths.jujuc_exe, link);
   }
 }
 
@@ -293,12 +286,6 @@ void CommitSecrets(Model& model, Unit& unit, const State& before, const State& a
   }
 }
 
-std::vector<ToolCallRecord> ReadToolCalls(const std::string& path) {
-  std::vector<ToolCallRecord> calls;
-  for (const auto& value : ReadJsonLines(path)) calls.push_back(value.get<ToolCallRecord>());
-  return calls;
-}
-
 void MarkFailed(Unit& unit, const HookInfo& hook) {
   unit.has_failed_hook = true;
   unit.failed_hook = hook;
@@ -310,6 +297,10 @@ void MarkFailed(Unit& unit, const HookInfo& hook) {
 
 std::string ToolsDir(const AgentPaths& paths, const std::string& unit_name) {
   return paths.model_dir + "/tools/" + UnitTag(unit_name);
+}
+
+std::string AgentSocketPath(const AgentPaths& paths, const std::string& unit_name) {
+  return paths.model_dir + "/agents/" + UnitTag(unit_name) + "/agent.socket";
 }
 
 State BuildState(const Model& model, const Unit& unit, const HookInfo& hook) {
@@ -353,7 +344,6 @@ std::map<std::string, std::string> BuildHookEnvironment(const Model& model, cons
                                                         const HookInfo& hook,
                                                         const std::string& context_id,
                                                         const AgentPaths& paths) {
-  const std::string agent_dir = paths.model_dir + "/agents/" + UnitTag(unit.name);
   std::map<std::string, std::string> env = {
       {"JUJU_DISPATCH_PATH", (hook.is_action ? "actions/" : "hooks/") + hook.name},
       {"JUJU_HOOK_NAME", hook.is_action ? "" : hook.name},
@@ -363,7 +353,7 @@ std::map<std::string, std::string> BuildHookEnvironment(const Model& model, cons
       {"JUJU_CHARM_DIR", unit.charm_dir},
       {"CHARM_DIR", unit.charm_dir},
       {"JUJU_CONTEXT_ID", context_id},
-      {"JUJU_AGENT_SOCKET_ADDRESS", agent_dir + "/agent.socket"},
+      {"JUJU_AGENT_SOCKET_ADDRESS", AgentSocketPath(paths, unit.name)},
       {"JUJU_AGENT_SOCKET_NETWORK", "unix"},
       {"JUJU_API_ADDRESSES", "127.0.0.1:17070"},
       {"JUJU_VERSION", kJujuVersion},
@@ -380,7 +370,6 @@ std::map<std::string, std::string> BuildHookEnvironment(const Model& model, cons
       {"LANG", "C.UTF-8"},
       {"TERM", "tmux-256color"},
       {"PATH", ToolsDir(paths, unit.name) + ":" + kSystemPath},
-      {kContextEnvVar, RunDir(paths, unit.name) + "/context.json"},
   };
   if (hook.relation_id >= 0) {
     env["JUJU_RELATION"] = hook.endpoint;
@@ -413,24 +402,17 @@ void CommitState(Model& model, const std::string& unit_name, const State& before
 
 HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const HookInfo& hook,
                           const AgentPaths& paths) {
+  // Refuse an unusable socket path or tools dir before anything in the model changes.
+  JujucListener listener(AgentSocketPath(paths, unit_name));
+  EnsureToolsDir(paths, unit_name);
   Unit& unit = model.units.at(unit_name);
   ApplyPreHookDefaults(model, unit, hook);
-  const State before = BuildState(model, unit, hook);
   const std::string context_id = unit.name + "-" + hook.name + "-" + RandomHex(32);
   const auto env = BuildHookEnvironment(model, unit, hook, context_id, paths);
+  const State before = BuildState(model, unit, hook);
+  LiveContext live_context(context_id, env, before, model.secret_sequence);
   const std::string run_dir = RunDir(paths, unit.name);
   fs::create_directories(run_dir);
-  fs::create_directories(paths.model_dir + "/agents/" + UnitTag(unit.name));
-  EnsureToolsDir(paths, unit.name);
-  const std::string context_path = run_dir + "/context.json";
-  const std::string calls_path = run_dir + "/calls.jsonl";
-  nlohmann::json context = {{"context-id", context_id},
-                            {"env", env},
-                            {"state", before},
-                            {"secret-sequence", model.secret_sequence},
-                            {"calls-file", calls_path}};
-  WriteText(context_path, context.dump());
-  WriteText(calls_path, "");
   if (hook.is_action) model.tasks.at(hook.action_id).status = "running";
 
   std::string handler_error;
@@ -447,12 +429,17 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
     record.outcome = "missing";
   } else {
     unit.agent_status = "executing";
-    process = RunProcess({handler}, env, unit.charm_dir, run_dir + "/stdout", run_dir + "/stderr");
+    const ChildProcess child =
+        SpawnProcess({handler}, env, unit.charm_dir, run_dir + "/stdout", run_dir + "/stderr");
+    process = ServeUntilExit(
+        listener, child,
+        [&live_context](const jujuc::Request& request) { return live_context.Handle(request); },
+        ServeOptions{});
     record.outcome = process.exit_code == 0 ? "ok" : "failed";
   }
-  const nlohmann::json final_context = nlohmann::json::parse(ReadText(context_path));
-  const State after = final_context.at("state").get<State>();
-  model.secret_sequence = std::max(model.secret_sequence, final_context.value("secret-sequence", 0LL));
+  listener.Close();  // from here on a tool call fails to connect, as after a Juju hook
+  const State& after = live_context.state();
+  model.secret_sequence = std::max(model.secret_sequence, live_context.secret_sequence());
 
   Unit& live = model.units.at(unit_name);
   ApplyImmediate(model, live, before, after);
@@ -487,7 +474,7 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
   record.exit_code = process.exit_code;
   record.duration_us = process.duration_us;
   record.max_rss_kb = process.max_rss_kb;
-  record.tool_calls = ReadToolCalls(calls_path);
+  record.tool_calls = live_context.calls();
   record.out = process.out;
   record.err = process.err;
   AppendJsonLine(HistoryPath(paths.model_dir), record);

@@ -80,7 +80,8 @@ std::map<std::string, std::string> ParseKeyValues(const std::vector<std::string>
 Controller::Controller(const std::string& model_dir, const std::string& self_exe) {
   fs::create_directories(model_dir);
   paths_.model_dir = fs::canonical(model_dir).string();
-  paths_.self_exe = self_exe;
+  // grantor-jujuc, the hook-tool client, is built (and installed) next to grantor-model.
+  paths_.jujuc_exe = (fs::path(self_exe).parent_path() / "grantor-jujuc").string();
   const std::string lock_path = paths_.model_dir + "/model.lock";
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX) != 0) throw ModelError("cannot lock " + lock_path);

@@ -9,8 +9,7 @@
 namespace grantor::localmodel {
 
 void to_json(nlohmann::json& j, const ToolCallRecord& v) {
-  j = {{"tool", v.tool}, {"args", v.args}, {"exit-code", v.exit_code}, {"duration-us", v.duration_us},
-       {"max-rss-kb", v.max_rss_kb}};
+  j = {{"tool", v.tool}, {"args", v.args}, {"exit-code", v.exit_code}, {"duration-us", v.duration_us}};
 }
 
 void from_json(const nlohmann::json& j, ToolCallRecord& v) {
@@ -18,7 +17,6 @@ void from_json(const nlohmann::json& j, ToolCallRecord& v) {
   v.args = j.value("args", std::vector<std::string>{});
   v.exit_code = j.value("exit-code", 0);
   v.duration_us = j.value("duration-us", 0LL);
-  v.max_rss_kb = j.value("max-rss-kb", 0LL);
 }
 
 void to_json(nlohmann::json& j, const HookRecord& v) {

@@ -67,31 +67,42 @@ long long MonotonicMicros() {
       .count();
 }
 
-ProcessResult RunProcess(const std::vector<std::string>& argv,
-                         const std::map<std::string, std::string>& env, const std::string& cwd,
-                         const std::string& out_path, const std::string& err_path) {
-  if (argv.empty()) throw std::runtime_error("RunProcess: empty argv");
+ChildProcess SpawnProcess(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env, const std::string& cwd,
+                          const std::string& out_path, const std::string& err_path) {
+  if (argv.empty()) throw std::runtime_error("SpawnProcess: empty argv");
   const ExecPlan plan = MakePlan(argv, env);
   const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (in_fd < 0 || out_fd < 0 || err_fd < 0) {
+    for (int fd : {in_fd, out_fd, err_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
     throw std::runtime_error("cannot open stdio files for " + argv[0]);
   }
-  const long long start = MonotonicMicros();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed: " + std::string(::strerror(errno)));
-  if (pid == 0) ChildExec(plan, cwd.c_str(), in_fd, out_fd, err_fd);
+  ChildProcess child;
+  child.out_path = out_path;
+  child.err_path = err_path;
+  child.start_us = MonotonicMicros();
+  child.pid = ::fork();
+  if (child.pid == 0) ChildExec(plan, cwd.c_str(), in_fd, out_fd, err_fd);
+  const int fork_errno = errno;
   ::close(in_fd);
   ::close(out_fd);
   ::close(err_fd);
+  if (child.pid < 0) throw std::runtime_error("fork failed: " + std::string(::strerror(fork_errno)));
+  return child;
+}
+
+ProcessResult WaitProcess(const ChildProcess& child) {
   int status = 0;
   struct rusage usage {};
-  while (::wait4(pid, &status, 0, &usage) < 0) {
+  while (::wait4(child.pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) throw std::runtime_error("waitpid failed");
   }
   ProcessResult result;
-  result.duration_us = MonotonicMicros() - start;
+  result.duration_us = MonotonicMicros() - child.start_us;
   result.max_rss_kb = usage.ru_maxrss;
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
@@ -99,9 +110,15 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     result.signaled = true;
     result.exit_code = 128 + WTERMSIG(status);
   }
-  result.out = ReadWhole(out_path);
-  result.err = ReadWhole(err_path);
+  result.out = ReadWhole(child.out_path);
+  result.err = ReadWhole(child.err_path);
   return result;
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env, const std::string& cwd,
+                         const std::string& out_path, const std::string& err_path) {
+  return WaitProcess(SpawnProcess(argv, env, cwd, out_path, err_path));
 }
 
 }  // namespace grantor::localmodel

@@ -284,6 +284,31 @@ Server PostgresServer(const std::string& env_dir) {
   return LoadServer(env_dir, "postgres.env", "GRANTOR_TEST_PG_");
 }
 
+PrivatePostgres::PrivatePostgres(const fs::path& env_dir) : env_dir_(env_dir) {
+  Script("start");
+}
+
+PrivatePostgres::~PrivatePostgres() {
+  try {
+    Script("stop");
+  } catch (const std::exception&) {
+    // Best effort: the test already failed.
+  }
+}
+
+Server PrivatePostgres::server() const { return PostgresServer(env_dir_.string()); }
+
+std::string PrivatePostgres::dir() const {
+  return ReadEnvFile(env_dir_ / "postgres.env")["GRANTOR_TEST_PG_SOCKET_DIR"];
+}
+
+void PrivatePostgres::Script(const std::string& verb) const {
+  const ProcessResult result =
+      RunProcess({"/bin/bash", std::string(GRANTOR_TEST_SERVERS_DIR) + "/postgres.sh", verb,
+                  env_dir_.string()});
+  if (result.exit_code != 0) throw std::runtime_error("postgres.sh " + verb + ": " + result.err);
+}
+
 Server MariaDbServer(const std::string& env_dir) {
   return LoadServer(env_dir, "mariadb.env", "GRANTOR_TEST_MYSQL_");
 }

@@ -42,6 +42,25 @@ struct Server {
 Server PostgresServer(const std::string& env_dir = "");
 Server MariaDbServer(const std::string& env_dir = "");
 
+/// A PostgreSQL server of the test's own (tests/servers/postgres.sh with a private env dir), so
+/// that stopping or freezing it disturbs no other test. Stopped and removed on destruction.
+class PrivatePostgres {
+ public:
+  explicit PrivatePostgres(const std::filesystem::path& env_dir);
+  ~PrivatePostgres();
+  PrivatePostgres(const PrivatePostgres&) = delete;
+  PrivatePostgres& operator=(const PrivatePostgres&) = delete;
+
+  Server server() const;
+  /// The server's directory (its unix socket dir; the cluster is in data/).
+  std::string dir() const;
+  /// `postgres.sh <verb> <env dir>` (start, stop, pause, resume); throws when it fails.
+  void Script(const std::string& verb) const;
+
+ private:
+  std::filesystem::path env_dir_;
+};
+
 /// `stem` + "_" + 8 random hex digits: a database or application name no other test uses.
 std::string UniqueName(const std::string& stem);
 

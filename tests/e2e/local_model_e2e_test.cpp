@@ -5,10 +5,14 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,6 +24,8 @@
 #include <gtest/gtest.h>
 
 extern char** environ;
+
+#include "testing/sockets.hpp"
 
 namespace {
 
@@ -37,6 +43,19 @@ std::string ReadFile(const fs::path& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
+}
+
+// Connects to the unix socket at `path`, sends `bytes`, and returns everything it answers
+// before closing (the reply frame, raw).
+std::string RawExchange(const std::string& path, const std::string& bytes) {
+  const int fd = grantor::testing::ConnectUnixSocket(path);
+  if (fd < 0) return "<connect failed>";
+  (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string reply;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;) reply.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return reply;
 }
 
 std::string ModelBinary() {
@@ -66,8 +85,9 @@ class LocalModelTest : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
-  // Runs `grantor-model --model-dir <dir> args...` with explicit argv (no shell).
-  CliResult Cli(const std::vector<std::string>& args) {
+  // Starts `grantor-model --model-dir <dir> args...` with explicit argv (no shell); stdout and
+  // stderr go to cli.out/cli.err. Returns the pid, or -1.
+  pid_t CliStart(const std::vector<std::string>& args) {
     std::vector<std::string> argv{ModelBinary(), "--model-dir", dir_.string()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargv;
@@ -81,16 +101,32 @@ class LocalModelTest : public ::testing::Test {
     posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid = 0;
-    CliResult result;
     const int rc = ::posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return result;
+    return rc == 0 ? pid : -1;
+  }
+
+  // Waits for a CliStart process and collects its outcome.
+  CliResult CliWait(pid_t pid) {
+    CliResult result;
+    if (pid < 0) return result;
     int status = 0;
     ::waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = ReadFile(out_path);
-    result.err = ReadFile(err_path);
+    result.out = ReadFile(dir_ / "cli.out");
+    result.err = ReadFile(dir_ / "cli.err");
     return result;
+  }
+
+  CliResult Cli(const std::vector<std::string>& args) { return CliWait(CliStart(args)); }
+
+  // Polls for `path` for up to 20 s.
+  static bool WaitForFile(const fs::path& path) {
+    for (int i = 0; i < 400; ++i) {
+      if (fs::exists(path)) return true;
+      ::usleep(50000);
+    }
+    return false;
   }
 
   void Ok(const std::vector<std::string>& args) {
@@ -569,6 +605,79 @@ TEST_F(LocalModelTest, ToolCallsAreRecordedWithDurations) {
   const CliResult listing = Cli({"hooks", "--unit", "prov/0"});
   EXPECT_NE(listing.out.find("install"), std::string::npos);
   EXPECT_NE(listing.out.find("ms"), std::string::npos);
+}
+
+TEST_F(LocalModelTest, HookEnvironmentHasOnlyJujusVariables) {
+  Deploy("prov", 1);
+  const auto hooks = HooksOf("prov/0");
+  ASSERT_FALSE(hooks.empty());
+  const json& env = hooks.front().raw["env"];
+  for (const auto& [name, value] : env.items()) {
+    EXPECT_EQ(name.find("GRANTOR"), std::string::npos) << name;
+  }
+  EXPECT_EQ(env["JUJU_AGENT_SOCKET_ADDRESS"], (dir_ / "agents/unit-prov-0/agent.socket").string());
+  // Tools link to grantor-jujuc, built next to grantor-model.
+  const fs::path tool = fs::read_symlink(dir_ / "tools/unit-prov-0/relation-set");
+  EXPECT_EQ(tool.filename(), "grantor-jujuc");
+  EXPECT_EQ(tool.parent_path(), fs::path(ModelBinary()).parent_path());
+}
+
+TEST_F(LocalModelTest, ToolsReachTheAgentOverItsSocketOnly) {
+  Deploy("prov", 1);
+  Deploy("req", 1);
+  const int id = IntegrateProvReq();
+  const CliResult probe = Cli({"run", "req/0", "probe-tools", "relation-id=" + std::to_string(id)});
+  ASSERT_EQ(probe.exit_code, 0) << probe.err;
+  // A wrong context id is refused with Juju's message.
+  EXPECT_EQ(Recorded("req/0", "probe-tools", "wrong-context.rc"), std::vector<std::string>{"1"});
+  const auto wrong = Recorded("req/0", "probe-tools", "wrong-context.out");
+  ASSERT_EQ(wrong.size(), 1u);
+  EXPECT_TRUE(std::regex_match(wrong[0], std::regex(
+      R"(ERROR bad request: expected context id "req/0-probe-tools-[0-9a-f]{32}", got "not-the-live-context")")))
+      << wrong[0];
+  // stdin reached relation-set --file -, and the action's write was committed.
+  EXPECT_EQ(Recorded("req/0", "probe-tools", "stdin-set.rc"), std::vector<std::string>{"0"});
+  const json data = RelationInfo("prov/0", id)["related-units"]["req/0"]["data"];
+  EXPECT_EQ(data["from-stdin"], "piped");
+  EXPECT_EQ(data["second"], "two words");
+  // A process that is not dispatch's child called action-set; its result is the action's.
+  EXPECT_EQ(Recorded("req/0", "probe-tools", "detached.rc"), std::vector<std::string>{"0"});
+  const auto ppid = Recorded("req/0", "probe-tools", "detached-ppid");
+  ASSERT_EQ(ppid.size(), 1u);
+  EXPECT_NE(ppid[0], Recorded("req/0", "probe-tools", "dispatch-pid").at(0));
+  EXPECT_NE(probe.out.find("detached: yes"), std::string::npos) << probe.out;
+  // The call made after the action ended fails like a jujuc with no agent to talk to.
+  std::vector<std::string> late;
+  for (int i = 0; i < 400 && late.empty(); ++i, ::usleep(50000)) {
+    late = Recorded("req/0", "probe-tools", "late.out");
+  }
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(Recorded("req/0", "probe-tools", "late.rc"), std::vector<std::string>{"1"});
+  EXPECT_EQ(late[0].rfind("ERROR dial unix " + (dir_ / "agents/unit-req-0/agent.socket").string(), 0), 0u)
+      << late[0];
+  EXPECT_FALSE(fs::exists(dir_ / "agents/unit-req-0/agent.socket"));
+}
+
+TEST_F(LocalModelTest, GarbageAndOversizedRequestsAreRefusedAndTheHookCompletes) {
+  Deploy("prov", 1);
+  const fs::path charm = dir_ / "agents/unit-prov-0/charm";
+  const std::string socket = (dir_ / "agents/unit-prov-0/agent.socket").string();
+  const pid_t running = CliStart({"run", "prov/0", "wait-for-probe"});
+  ASSERT_TRUE(WaitForFile(charm / "probe-ready"));
+  struct stat info {};
+  ASSERT_EQ(::stat(socket.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((dir_ / "agents/unit-prov-0").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  const std::string garbage = RawExchange(socket, "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_NE(garbage.find("ERROR bad request"), std::string::npos) << garbage;
+  const std::string oversized = RawExchange(socket, std::string("GJC1\x01\x00\x00\x01", 8));
+  EXPECT_NE(oversized.find("exceeds the limit of 16777216 bytes"), std::string::npos) << oversized;
+  std::ofstream(charm / "probe-done").put('x');
+  const CliResult result = CliWait(running);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("served: yes"), std::string::npos) << result.out;
+  EXPECT_FALSE(fs::exists(socket));
 }
 
 }  // namespace

@@ -388,33 +388,6 @@ TEST_P(ProviderTest, PasswordActionsRotateTheOperatorPassword) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, ProviderTest, ::testing::Values(kPostgres, kMariaDb), FlavorName);
 
-// A PostgreSQL server of the test's own (same script, private env dir), so that stopping it
-// disturbs no other test. Stopped and removed on destruction.
-class PrivatePostgres {
- public:
-  explicit PrivatePostgres(const fs::path& env_dir) : env_dir_(env_dir) { Script("start"); }
-  ~PrivatePostgres() {
-    try {
-      Script("stop");
-    } catch (const std::exception&) {
-      // Best effort: the test already failed.
-    }
-  }
-  PrivatePostgres(const PrivatePostgres&) = delete;
-  PrivatePostgres& operator=(const PrivatePostgres&) = delete;
-
-  Server server() const { return PostgresServer(env_dir_.string()); }
-  void Script(const std::string& verb) const {
-    const ProcessResult result =
-        RunProcess({"/bin/bash", std::string(GRANTOR_TEST_SERVERS_DIR) + "/postgres.sh", verb,
-                    env_dir_.string()});
-    if (result.exit_code != 0) throw std::runtime_error("postgres.sh " + verb + ": " + result.err);
-  }
-
- private:
-  fs::path env_dir_;
-};
-
 TEST(PostgresOutageTest, IntegrateWhileTheServerIsDownWaitsThenProvisions) {
   LocalModel model;
   PrivatePostgres postgres(model.dir() / "server");

@@ -1,5 +1,6 @@
 #include "server_env.hpp"
 
+#include "testing/sockets.hpp"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -81,21 +82,7 @@ std::string UniquePrefix() {
   return buffer;
 }
 
-int UnusedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot find an unused port");
-  }
-  ::close(fd);  // nothing listens on it now; the kernel will not hand it out again soon
-  return ntohs(address.sin_port);
-}
+int UnusedPort() { return testing::UnusedLoopbackPort(); }
 
 bool KeepTestObjects() { return std::getenv("GRANTOR_TEST_KEEP_DB") != nullptr; }
 

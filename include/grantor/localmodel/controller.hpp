@@ -20,7 +20,8 @@ class SettleError : public ModelError {
 class Controller {
  public:
   /// Opens the model in `model_dir` (created with a fresh uuid when missing) and holds an
-  /// exclusive lock on it until destruction. `self_exe` is the grantor-model binary.
+  /// exclusive lock on it until destruction. `self_exe` is the grantor-model binary; the hook
+  /// tools link to grantor-jujuc in the same directory.
   Controller(const std::string& model_dir, const std::string& self_exe);
   ~Controller();
   Controller(const Controller&) = delete;

@@ -11,14 +11,17 @@
 
 namespace grantor::localmodel {
 
-/// One hook tool invocation. Only argv is stored: secret content never travels in argv
-/// (it goes through stdin or key#file= arguments).
+/// One hook tool invocation served by the unit agent. Only argv is stored (action-set values
+/// withheld, see RecordedArgs): secret content never travels in argv (it goes through stdin or
+/// key#file= arguments).
 struct ToolCallRecord {
   std::string tool;
   std::vector<std::string> args;
   int exit_code = 0;
+  /// Time the agent spent running the tool (grantor::model::RunTool on the in-memory State),
+  /// measured in the agent. It excludes the client's exec, the socket round trip and any wait
+  /// behind other requests: those show in the hook's duration, not here.
   long long duration_us = 0;
-  long long max_rss_kb = 0;  // peak RSS of the tool process itself (getrusage RUSAGE_SELF)
 };
 
 /// One hook or action run by a unit agent.

@@ -1,20 +1,20 @@
-// The dispatch side of the daemon protocol, and starting/stopping the daemon process.
-#include <fcntl.h>
+// The dispatch side of the daemon protocol (grantor_daemon_client: libc, libstdc++ and
+// header-only JSON only; the `dispatch` forwarder links it).
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include "grantor/daemon/daemon.hpp"
+#include "grantor/daemon/client.hpp"
 #include "grantor/daemon/protocol.hpp"
 
 namespace grantor::daemon {
@@ -100,6 +100,8 @@ std::optional<nlohmann::json> Request(const std::string& socket_path, const nloh
   return ReadFrame(socket.fd(), buffer, timeout);
 }
 
+}  // namespace
+
 bool ProcessAlive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 pid_t ReadPid(const std::string& path) {
@@ -108,13 +110,33 @@ pid_t ReadPid(const std::string& path) {
   return (in >> pid) ? static_cast<pid_t>(pid) : 0;
 }
 
-}  // namespace
-
 DaemonPaths DaemonPaths::ForCharmDir(const std::string& charm_dir) {
   std::filesystem::path dir = std::filesystem::path(charm_dir).lexically_normal();
   if (!dir.has_filename()) dir = dir.parent_path();  // "charm/" -> "charm"
   const std::string base = dir.parent_path().string() + "/grantor-daemon";
-  return {base + ".sock", base + ".pid", base + ".log", base + ".enabled"};
+  return {base + ".sock", base + ".pid", base + ".log", base + ".enabled",
+          base + "-supervisor.pid"};
+}
+
+bool IsLifecycleHook(std::string_view dispatch_path) {
+  constexpr std::string_view kHooks = "hooks/";
+  if (!dispatch_path.starts_with(kHooks)) return false;
+  const std::string_view hook = dispatch_path.substr(kHooks.size());
+  constexpr std::array<std::string_view, 6> kLifecycle = {
+      "install", "start", "config-changed", "upgrade-charm", "stop", "remove"};
+  for (const auto name : kLifecycle) {
+    if (hook == name) return true;
+  }
+  return false;
+}
+
+int EnabledPort(const std::string& enabled_path, int default_port) {
+  FILE* flag = std::fopen(enabled_path.c_str(), "r");
+  if (flag == nullptr) return -1;
+  int port = default_port;
+  if (std::fscanf(flag, "%d", &port) != 1) port = default_port;
+  std::fclose(flag);
+  return port;
 }
 
 ForwardResult ForwardHook(const std::string& socket_path, const juju::Environment& env,
@@ -163,53 +185,6 @@ void StopDaemon(const DaemonPaths& paths, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (pid != ::getpid() && ProcessAlive(pid)) ::kill(pid, SIGTERM);
-}
-
-bool SpawnDaemon(const DaemonPaths& paths, const std::string& dispatch_path,
-                 const std::string& charm_dir, int metrics_port,
-                 std::chrono::milliseconds ready_timeout) {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attributes;
-  if (::posix_spawn_file_actions_init(&actions) != 0) return false;
-  if (::posix_spawnattr_init(&attributes) != 0) {
-    ::posix_spawn_file_actions_destroy(&actions);
-    return false;
-  }
-  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, paths.log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-  ::posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  ::posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
-  ::posix_spawn_file_actions_addchdir_np(&actions, charm_dir.c_str());
-  sigset_t empty;
-  sigemptyset(&empty);
-  ::posix_spawnattr_setsigmask(&attributes, &empty);
-  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
-
-  std::vector<std::string> args = {dispatch_path, "--grantor-daemon", charm_dir,
-                                   std::to_string(metrics_port)};
-  std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                  "LANG=C.UTF-8"};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& entry : env) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = -1;
-  const int error = ::posix_spawn(&pid, dispatch_path.c_str(), &actions, &attributes, argv.data(),
-                                  envp.data());
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attributes);
-  if (error != 0) return false;
-  // Not waited for: it outlives this dispatch and is reparented when dispatch exits.
-  const auto deadline = Clock::now() + ready_timeout;
-  while (Clock::now() < deadline) {
-    if (PingDaemon(paths.socket, std::chrono::milliseconds(200))) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
 }
 
 }  // namespace grantor::daemon
