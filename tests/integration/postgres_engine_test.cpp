@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
 #include <pqxx/pqxx>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -152,6 +154,79 @@ TEST_F(PgEngineTest, WrongAdminPasswordIsConnectionErrorThatDoesNotLeakIt) {
     EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
     EXPECT_EQ(std::string(error.what()).find("Wrong-Secret"), std::string::npos) << error.what();
   }
+}
+
+// Turns log_statement = all on for new sessions of `role` while it lives.
+class LogEveryStatementOf {
+ public:
+  LogEveryStatementOf(pqxx::connection& admin, std::string role) : admin_(admin), role_(std::move(role)) {
+    Alter("SET log_statement = 'all'");
+  }
+  ~LogEveryStatementOf() {
+    try {
+      Alter("RESET log_statement");
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "could not reset log_statement: " << error.what();
+    }
+  }
+  LogEveryStatementOf(const LogEveryStatementOf&) = delete;
+  LogEveryStatementOf& operator=(const LogEveryStatementOf&) = delete;
+
+ private:
+  void Alter(const std::string& clause) {
+    pqxx::nontransaction tx(admin_);
+    tx.exec0("ALTER ROLE " + tx.quote_name(role_) + " " + clause);
+  }
+  pqxx::connection& admin_;
+  std::string role_;
+};
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Even when the server logs every statement of the engine's sessions, the log holds neither a
+// password (printable ASCII: sent as a verifier; other: sent in clear, for the server to hash)
+// nor the verifier: the statements that carry them run with log_statement off.
+TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogWithLogStatementAll) {
+  auto admin = harness_.Admin();
+  std::string log_path;
+  {
+    pqxx::nontransaction tx(*admin);
+    log_path = tx.exec1("SHOW data_directory")[0].as<std::string>() + "/../server.log";
+  }
+  const std::string db = Name("logdb");
+  const std::string ascii_user = Name("ascii");
+  const std::string other_user = Name("other");
+  const std::string ascii_password = "LogProbeAscii0123456789abcdefXYZ";
+  const std::string other_password = "LogProbe-p\u00e4ssw\u00f6rd-0123456789";
+  {
+    LogEveryStatementOf logged(*admin, harness_.config().user);
+    auto engine = db::ConnectPostgres(harness_.config());  // a new session: logs everything
+    engine->EnsureDatabase(db);
+    engine->EnsureUser(Spec(ascii_user, ascii_password, db));
+    engine->EnsureUser(Spec(other_user, other_password, db));
+    engine->SetPassword(ascii_user, ascii_password + "2");
+  }
+  EXPECT_TRUE(CanLogin(ascii_user, ascii_password + "2", db));
+  EXPECT_TRUE(CanLogin(other_user, other_password, db));
+  std::string verifier;
+  {
+    pqxx::nontransaction tx(*admin);
+    verifier = tx.exec_params1("SELECT rolpassword FROM pg_authid WHERE rolname = $1", ascii_user)[0]
+                   .as<std::string>();
+  }
+  ASSERT_EQ(verifier.rfind("SCRAM-SHA-256$4096:", 0), 0u) << "stored as a SCRAM verifier";
+  const std::string stored_key = verifier.substr(verifier.find('$', 14) + 1, 20);
+
+  const std::string log = ReadWholeFile(log_path);
+  ASSERT_NE(log.find(ascii_user), std::string::npos) << "the sessions' statements were logged";
+  EXPECT_EQ(log.find(ascii_password), std::string::npos);
+  EXPECT_EQ(log.find(other_password), std::string::npos);
+  EXPECT_EQ(log.find(stored_key), std::string::npos);
 }
 
 TEST(PgConninfo, QuotesEveryValue) {
