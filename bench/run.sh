@@ -221,7 +221,12 @@ interpreter over the unit's in-memory state), charm-side time (wall minus that: 
 work including its database round trips, plus exec of each hook-tool client and its socket round
 trip, about 1 ms per call here), and the peak RSS the model measured with wait4 (the largest of
 dispatch and the processes it waited for; with the daemon on, dispatch is the small forwarder and
-the tools are run by the daemon, so the figure is the forwarder alone).
+the tools are run by the daemon). The local model starts dispatch with fork(), and Linux counts
+the resident pages a child shares with its parent before exec in the child's peak, so once the
+local model's own memory (the whole model, growing with relations) exceeds dispatch's, this
+column shows the emulator, not dispatch: from about 400 relations on it tracks the model's size.
+The forwarder's own peak is the k=1 daemon=on figure; it reads only its environment and the
+daemon's reply, so it does not depend on the number of relations.
 
 The local model's hook tools work as Juju's do: a small static client (grantor-jujuc) per call
 that asks the unit agent over its socket, the agent answering from memory. Juju's own jujuc is a
