@@ -282,10 +282,5 @@ int Run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(ParseOptions(argc, argv));
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "grantor_engine_bench: %s\n", error.what());
-    return 1;
-  }
+  return grantor::bench::RunTool("grantor_engine_bench", argc, argv, ParseOptions, Run);
 }

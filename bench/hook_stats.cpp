@@ -153,10 +153,5 @@ int Run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(ParseOptions(argc, argv));
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "grantor_hook_stats: %s\n", error.what());
-    return 1;
-  }
+  return grantor::bench::RunTool("grantor_hook_stats", argc, argv, ParseOptions, Run);
 }

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "e2e_support.hpp"
+#include "testing/files.hpp"
 #include "testing/sockets.hpp"
 
 namespace grantor::e2e {
@@ -33,13 +34,6 @@ constexpr const char* kProvider = "provider";
 constexpr const char* kProviderUnit = "provider/0";
 constexpr long long kRssTargetKb = 10 * 1024;
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 pid_t ReadPidFile(const fs::path& path) {
   std::ifstream in(path);
   long pid = 0;
@@ -49,7 +43,7 @@ pid_t ReadPidFile(const fs::path& path) {
 // A live process: exists and is not a zombie waiting for a parent to reap it.
 bool Alive(pid_t pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  const std::string stat = ReadText("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat = testing::ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
   const auto close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
 }
@@ -114,7 +108,7 @@ class FrozenServer {
   std::vector<pid_t> Processes() const {
     std::vector<pid_t> pids{postmaster_};
     for (const auto& entry : fs::directory_iterator("/proc")) {
-      const std::string stat = ReadText(entry.path() / "stat");
+      const std::string stat = testing::ReadWholeFile(entry.path() / "stat");
       const auto close = stat.rfind(')');
       if (close == std::string::npos) continue;
       std::istringstream fields(stat.substr(close + 2));
@@ -151,7 +145,7 @@ class DaemonTest : public ::testing::Test {
   fs::path AgentDir() const { return model_.dir() / "model" / "agents" / "unit-provider-0"; }
   pid_t DaemonPid() const { return ReadPidFile(AgentDir() / "grantor-daemon.pid"); }
   pid_t SupervisorPid() const { return ReadPidFile(AgentDir() / "grantor-daemon-supervisor.pid"); }
-  std::string DaemonLog() const { return ReadText(AgentDir() / "grantor-daemon.log"); }
+  std::string DaemonLog() const { return testing::ReadWholeFile(AgentDir() / "grantor-daemon.log"); }
 
   // Deploys the provider against `server`, the demo requirer, and turns the daemon on.
   void DeployWithDaemon(const Server& server, int metrics_port) {
@@ -167,7 +161,7 @@ class DaemonTest : public ::testing::Test {
   static std::vector<json> Hooks(const LocalModel& model, const std::string& unit,
                                  const std::string& hook) {
     std::vector<json> found;
-    std::istringstream lines(ReadText(model.dir() / "model" / "history.jsonl"));
+    std::istringstream lines(testing::ReadWholeFile(model.dir() / "model" / "history.jsonl"));
     for (std::string line; std::getline(lines, line);) {
       json record = json::parse(line);
       if (record.value("unit", "") == unit && record.value("hook", "") == hook) {

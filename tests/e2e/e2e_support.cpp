@@ -1,5 +1,7 @@
 #include "e2e_support.hpp"
 
+#include "testing/files.hpp"
+
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <mysql.h>
@@ -25,13 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // A private temporary file for one child's stdout or stderr.
 class CaptureFile {
  public:
@@ -46,7 +41,7 @@ class CaptureFile {
   CaptureFile(const CaptureFile&) = delete;
   CaptureFile& operator=(const CaptureFile&) = delete;
   const std::string& path() const { return path_; }
-  std::string Read() const { return ReadFile(path_); }
+  std::string Read() const { return testing::ReadWholeFile(path_); }
 
  private:
   std::string path_;
@@ -388,7 +383,7 @@ ProcessResult LocalModel::RunAction(const std::string& unit, const std::string& 
 }
 
 std::pair<std::string, std::string> LocalModel::UnitStatus(const std::string& unit) const {
-  const json model = json::parse(ReadFile(dir_ / "model" / "model.json"));
+  const json model = json::parse(testing::ReadWholeFile(dir_ / "model" / "model.json"));
   const json& record = model.at("units").at(unit);
   if (record.value("agent_status", "") == "error") {
     return {"error", record.value("agent_message", "")};
@@ -426,7 +421,7 @@ Fields LocalModel::RemoteUnitData(const std::string& unit, int relation_id,
 }
 
 std::string LocalModel::Uuid() const {
-  return json::parse(ReadFile(dir_ / "model" / "model.json")).at("uuid").get<std::string>();
+  return json::parse(testing::ReadWholeFile(dir_ / "model" / "model.json")).at("uuid").get<std::string>();
 }
 
 // --- logins ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@
 
 extern char** environ;
 
+#include "testing/files.hpp"
 #include "testing/sockets.hpp"
 
 namespace {
@@ -38,12 +39,7 @@ struct CliResult {
   std::string err;
 };
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+using grantor::testing::ReadWholeFile;
 
 // Connects to the unix socket at `path`, sends `bytes`, and returns everything it answers
 // before closing (the reply frame, raw).
@@ -113,8 +109,8 @@ class LocalModelTest : public ::testing::Test {
     int status = 0;
     ::waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = ReadFile(dir_ / "cli.out");
-    result.err = ReadFile(dir_ / "cli.err");
+    result.out = ReadWholeFile(dir_ / "cli.out");
+    result.err = ReadWholeFile(dir_ / "cli.err");
     return result;
   }
 
@@ -186,7 +182,7 @@ class LocalModelTest : public ::testing::Test {
   std::string Trace(const std::string& unit) {
     std::string tag = "unit-" + unit;
     tag[tag.rfind('/')] = '-';
-    return ReadFile(dir_ / "agents" / tag / "charm" / "trace.log");
+    return ReadWholeFile(dir_ / "agents" / tag / "charm" / "trace.log");
   }
 
   // Values recorded by `unit` under `event` `key` in trace order.
@@ -215,7 +211,7 @@ class LocalModelTest : public ::testing::Test {
     return json();
   }
 
-  json ModelJson() { return json::parse(ReadFile(dir_ / "model.json")); }
+  json ModelJson() { return json::parse(ReadWholeFile(dir_ / "model.json")); }
 
   int IntegrateProvReq() {
     const CliResult result = Cli({"integrate", "prov:db", "req:backend"});

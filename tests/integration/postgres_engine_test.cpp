@@ -3,10 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <memory>
 #include <pqxx/pqxx>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "db/postgres/conninfo.hpp"
 #include "grantor/db/postgres.hpp"
 #include "server_env.hpp"
+#include "testing/files.hpp"
 
 namespace grantor::integration {
 namespace {
@@ -181,13 +180,6 @@ class LogEveryStatementOf {
   std::string role_;
 };
 
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 // Even when the server logs every statement of the engine's sessions, the log holds neither a
 // password (printable ASCII: sent as a verifier; other: sent in clear, for the server to hash)
 // nor the verifier: the statements that carry them run with log_statement off.
@@ -222,7 +214,7 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogWithLogStatementAll) {
   ASSERT_EQ(verifier.rfind("SCRAM-SHA-256$4096:", 0), 0u) << "stored as a SCRAM verifier";
   const std::string stored_key = verifier.substr(verifier.find('$', 14) + 1, 20);
 
-  const std::string log = ReadWholeFile(log_path);
+  const std::string log = testing::ReadWholeFile(log_path);
   ASSERT_NE(log.find(ascii_user), std::string::npos) << "the sessions' statements were logged";
   EXPECT_EQ(log.find(ascii_password), std::string::npos);
   EXPECT_EQ(log.find(other_password), std::string::npos);

@@ -12,6 +12,20 @@ namespace {
 class PostgresProviderTest : public ProviderFixture {
  protected:
   PostgresProviderTest() : ProviderFixture(core::Dialect::kPostgres) {}
+
+  // Relation `id` provisioned, then its relation-broken runs while the server is down (the
+  // hook succeeds with Waiting); the server is back up when this returns.
+  testing::HookOutcome RelationBrokenWhileServerDown(int id) {
+    State state = Bootstrapped();
+    state.relations.push_back(DatabaseRelation(id, {{"database", "gone"}}));
+    state = Changed(state, id).state;
+    state.FindRelation(id)->broken = true;
+    engine_.SetServerDown(true);
+    auto broken = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationBroken, id), state);
+    EXPECT_EQ(broken.exit_code, 0);
+    engine_.SetServerDown(false);
+    return broken;
+  }
 };
 
 TEST_F(PostgresProviderTest, UnconfiguredCharmSaysExactlyWhatToSet) {
@@ -288,14 +302,7 @@ TEST_F(PostgresProviderTest, ServerDownDuringIntegrateWaitsThenProvisionsOnALate
 }
 
 TEST_F(PostgresProviderTest, RemovalWhileServerDownHappensOnALaterHook) {
-  State state = Bootstrapped();
-  state.relations.push_back(DatabaseRelation(13, {{"database", "gone"}}));
-  state = Changed(state, 13).state;
-  state.FindRelation(13)->broken = true;
-  engine_.SetServerDown(true);
-  auto broken = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationBroken, 13), state);
-  EXPECT_EQ(broken.exit_code, 0);
-  engine_.SetServerDown(false);
+  auto broken = RelationBrokenWhileServerDown(13);
   EXPECT_TRUE(engine_.HasUser(RelationUser(13)));
 
   broken.state.relations.clear();
@@ -307,14 +314,7 @@ TEST_F(PostgresProviderTest, RemovalWhileServerDownHappensOnALaterHook) {
 // The sweep cut short by the outage is owed: the next hook of any kind (here another
 // relation's relation-changed, which does not sweep by itself) finishes it.
 TEST_F(PostgresProviderTest, RemovalWhileServerDownHappensOnTheNextRelationHook) {
-  State state = Bootstrapped();
-  state.relations.push_back(DatabaseRelation(13, {{"database", "gone"}}));
-  state = Changed(state, 13).state;
-  state.FindRelation(13)->broken = true;
-  engine_.SetServerDown(true);
-  auto broken = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationBroken, 13), state);
-  EXPECT_EQ(broken.exit_code, 0);
-  engine_.SetServerDown(false);
+  auto broken = RelationBrokenWhileServerDown(13);
 
   broken.state.relations.clear();
   broken.state.relations.push_back(DatabaseRelation(15, {{"database", "next"}}));
