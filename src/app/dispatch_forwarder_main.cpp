@@ -20,21 +20,10 @@
 
 #include "grantor/daemon/client.hpp"
 
-extern char** environ;
-
 namespace {
 
 namespace fs = std::filesystem;
 using grantor::juju::Environment;
-
-Environment CurrentEnvironment() {
-  Environment env;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const char* equals = std::strchr(*entry, '=');
-    if (equals != nullptr) env.emplace(std::string(*entry, static_cast<std::size_t>(equals - *entry)), equals + 1);
-  }
-  return env;
-}
 
 std::string Get(const Environment& env, const char* name) {
   const auto it = env.find(name);
@@ -69,7 +58,7 @@ bool DaemonMayTake(const Environment& env) {
 }  // namespace
 
 int main(int /*argc*/, char** argv) {
-  const Environment env = CurrentEnvironment();
+  const Environment env = grantor::juju::HookContext::CurrentEnvironment();
   if (DaemonMayTake(env)) {
     const auto paths = grantor::daemon::DaemonPaths::ForCharmDir(Get(env, "JUJU_CHARM_DIR"));
     const auto forwarded =

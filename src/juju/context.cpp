@@ -6,8 +6,6 @@
 
 #include "grantor/juju/errors.hpp"
 
-extern char** environ;
-
 namespace grantor::juju {
 namespace {
 
@@ -164,17 +162,6 @@ HookContext HookContext::FromEnvironment(const Environment& env) {
     ctx.secret_revision = ParseRevision(Get(env, "JUJU_SECRET_REVISION"));
   }
   return ctx;
-}
-
-Environment HookContext::CurrentEnvironment() {
-  Environment env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view kv(*entry);
-    auto eq = kv.find('=');
-    if (eq == std::string_view::npos) continue;
-    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
-  }
-  return env;
 }
 
 bool HookContext::IsRelationEvent() const {

@@ -1,9 +1,12 @@
 #pragma once
 // The hook context: what Juju tells a charm about the event through JUJU_* variables.
 
+#include <unistd.h>  // environ (glibc declares it; g++ defines _GNU_SOURCE)
+
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace grantor::juju {
 
@@ -70,8 +73,18 @@ struct HookContext {
   /// Throws ContextError when a variable Juju always sets is missing or malformed
   /// (e.g. JUJU_DISPATCH_PATH absent, JUJU_RELATION_ID without ":<int>").
   static HookContext FromEnvironment(const Environment& env);
-  /// Reads the current process environment (environ) into an Environment.
-  static Environment CurrentEnvironment();
+  /// Reads the current process environment (environ) into an Environment. Inline, so the
+  /// charms' small dispatch forwarder uses it without linking the core library.
+  static Environment CurrentEnvironment() {
+    Environment env;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+      const std::string_view kv(*entry);
+      const auto eq = kv.find('=');
+      if (eq == std::string_view::npos) continue;
+      env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+    }
+    return env;
+  }
 
   bool IsRelationEvent() const;
   bool IsSecretEvent() const;
