@@ -155,23 +155,31 @@ TEST_F(PgEngineTest, WrongAdminPasswordIsConnectionErrorThatDoesNotLeakIt) {
   }
 }
 
-// Turns log_statement = all on for new sessions of `role` while it lives.
+// Turns on every statement log a superuser can set per role, for new sessions of `role` while
+// it lives: every statement, every duration, every transaction sampled, and (the server default)
+// the statement text with every error.
 class LogEveryStatementOf {
  public:
   LogEveryStatementOf(pqxx::connection& admin, std::string role) : admin_(admin), role_(std::move(role)) {
-    Alter("SET log_statement = 'all'");
+    for (const char* setting : kSettings) Alter(std::string("SET ") + setting);
   }
   ~LogEveryStatementOf() {
     try {
-      Alter("RESET log_statement");
+      for (const char* setting : kSettings) {
+        const std::string name(setting);
+        Alter("RESET " + name.substr(0, name.find(' ')));
+      }
     } catch (const std::exception& error) {
-      ADD_FAILURE() << "could not reset log_statement: " << error.what();
+      ADD_FAILURE() << "could not reset the log settings: " << error.what();
     }
   }
   LogEveryStatementOf(const LogEveryStatementOf&) = delete;
   LogEveryStatementOf& operator=(const LogEveryStatementOf&) = delete;
 
  private:
+  static constexpr const char* kSettings[] = {
+      "log_statement = 'all'", "log_min_duration_statement = 0",
+      "log_transaction_sample_rate = 1", "log_min_error_statement = 'error'"};
   void Alter(const std::string& clause) {
     pqxx::nontransaction tx(admin_);
     tx.exec0("ALTER ROLE " + tx.quote_name(role_) + " " + clause);
@@ -180,21 +188,53 @@ class LogEveryStatementOf {
   std::string role_;
 };
 
-// Even when the server logs every statement of the engine's sessions, the log holds neither a
-// password (printable ASCII: sent as a verifier; other: sent in clear, for the server to hash)
-// nor the verifier: the statements that carry them run with log_statement off.
-TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogWithLogStatementAll) {
-  auto admin = harness_.Admin();
-  std::string log_path;
-  {
-    pqxx::nontransaction tx(*admin);
-    log_path = tx.exec1("SHOW data_directory")[0].as<std::string>() + "/../server.log";
+// Where the engine's statements could be recorded on the server from now on: its log file, and
+// pg_stat_statements (loaded by tests/servers/postgres.sh), which keeps utility statements.
+class ServerRecords {
+ public:
+  explicit ServerRecords(pqxx::connection& admin) : admin_(admin) {
+    pqxx::nontransaction tx(admin_);
+    log_path_ = tx.exec1("SHOW data_directory")[0].as<std::string>() + "/../server.log";
+    log_start_ = testing::ReadWholeFile(log_path_).size();
+    tx.exec0("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   }
+  std::string Text() {
+    std::string text = testing::ReadWholeFile(log_path_).substr(log_start_);
+    pqxx::nontransaction tx(admin_);
+    for (const auto& row : tx.exec("SELECT query FROM pg_stat_statements")) {
+      text += row[0].as<std::string>() + "\n";
+    }
+    return text;
+  }
+
+ private:
+  pqxx::connection& admin_;
+  std::string log_path_;
+  std::size_t log_start_ = 0;
+};
+
+// The first 20 characters of the StoredKey of `user`'s SCRAM verifier.
+std::string StoredKeyOf(pqxx::connection& admin, const std::string& user) {
+  pqxx::nontransaction tx(admin);
+  const std::string verifier =
+      tx.exec_params1("SELECT rolpassword FROM pg_authid WHERE rolname = $1", user)[0]
+          .as<std::string>();
+  EXPECT_EQ(verifier.rfind("SCRAM-SHA-256$4096:", 0), 0u) << "stored as a SCRAM verifier";
+  return verifier.substr(verifier.find('$', 14) + 1, 20);
+}
+
+// Even when the server logs every statement of the engine's sessions and pg_stat_statements
+// tracks utility statements, neither holds a password (printable ASCII: sent as a verifier;
+// other: sent in clear, for the server to hash) nor the verifier.
+TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
+  auto admin = harness_.Admin();
+  ServerRecords records(*admin);
   const std::string db = Name("logdb");
   const std::string ascii_user = Name("ascii");
   const std::string other_user = Name("other");
-  const std::string ascii_password = "LogProbeAscii0123456789abcdefXYZ";
-  const std::string other_password = "LogProbe-p\u00e4ssw\u00f6rd-0123456789";
+  // Unique per run: pg_stat_statements keeps what earlier runs left.
+  const std::string ascii_password = "LogProbeAscii-" + Name("pw-0123456789");
+  const std::string other_password = "LogProbe-p\u00e4ssw\u00f6rd-" + Name("0123456789");
   {
     LogEveryStatementOf logged(*admin, harness_.config().user);
     auto engine = db::ConnectPostgres(harness_.config());  // a new session: logs everything
@@ -205,20 +245,50 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogWithLogStatementAll) {
   }
   EXPECT_TRUE(CanLogin(ascii_user, ascii_password + "2", db));
   EXPECT_TRUE(CanLogin(other_user, other_password, db));
-  std::string verifier;
+  const std::string stored_key = StoredKeyOf(*admin, ascii_user);
+
+  const std::string text = records.Text();
+  ASSERT_NE(text.find(ascii_user), std::string::npos) << "the sessions' statements were logged";
+  EXPECT_EQ(text.find(ascii_password), std::string::npos);
+  EXPECT_EQ(text.find(other_password), std::string::npos);
+  EXPECT_EQ(text.find(stored_key), std::string::npos);
+}
+
+// A statement that fails is logged with the error (log_min_error_statement), including every
+// statement of its message. Here the batch that creates the user waits for the database's ACL
+// lock, held by another session, until lock_timeout: the engine reports the failure, and the
+// log holds neither the password nor the verifier.
+TEST_F(PgEngineTest, AFailedPasswordStatementIsLoggedWithoutItsText) {
+  auto admin = harness_.Admin();
+  ServerRecords records(*admin);
+  const std::string db = Name("errdb");
+  const std::string user = Name("err");
+  const std::string clear_password = "ErrProbe-p\u00e4ssw\u00f6rd-" + Name("0123456789");
+  engine().EnsureDatabase(db);
+  auto holder = harness_.Admin();
+  {
+    pqxx::nontransaction tx(*holder);
+    tx.exec("SELECT pg_advisory_lock(hashtextextended(" + tx.quote("grantor:database-acl:" + db) +
+            ", 0))");
+  }
   {
     pqxx::nontransaction tx(*admin);
-    verifier = tx.exec_params1("SELECT rolpassword FROM pg_authid WHERE rolname = $1", ascii_user)[0]
-                   .as<std::string>();
+    tx.exec0("ALTER ROLE " + tx.quote_name(harness_.config().user) + " SET lock_timeout = '200ms'");
   }
-  ASSERT_EQ(verifier.rfind("SCRAM-SHA-256$4096:", 0), 0u) << "stored as a SCRAM verifier";
-  const std::string stored_key = verifier.substr(verifier.find('$', 14) + 1, 20);
-
-  const std::string log = testing::ReadWholeFile(log_path);
-  ASSERT_NE(log.find(ascii_user), std::string::npos) << "the sessions' statements were logged";
-  EXPECT_EQ(log.find(ascii_password), std::string::npos);
-  EXPECT_EQ(log.find(other_password), std::string::npos);
-  EXPECT_EQ(log.find(stored_key), std::string::npos);
+  {
+    LogEveryStatementOf logged(*admin, harness_.config().user);
+    auto engine = db::ConnectPostgres(harness_.config());
+    EXPECT_THROW(engine->EnsureUser(Spec(user, clear_password, db)), db::DbError);
+  }
+  {
+    pqxx::nontransaction tx(*admin);
+    tx.exec0("ALTER ROLE " + tx.quote_name(harness_.config().user) + " RESET lock_timeout");
+  }
+  holder.reset();  // releases the lock
+  EXPECT_FALSE(engine().UserExists(user)) << "the failed batch was rolled back";
+  const std::string text = records.Text();
+  ASSERT_NE(text.find("lock timeout"), std::string::npos) << "the failure was logged";
+  EXPECT_EQ(text.find(clear_password), std::string::npos);
 }
 
 TEST(PgConninfo, QuotesEveryValue) {

@@ -36,6 +36,7 @@ full_page_writes = off
 max_connections = 200
 shared_buffers = 32MB
 log_min_messages = warning
+shared_preload_libraries = 'pg_stat_statements'
 CONF
 }
 

@@ -6,7 +6,7 @@
 // them. Identifiers go through quote_name(), literals through esc() (Literal()) or bound
 // parameters, and every name is validated (validate.hpp) before any of that happens.
 //
-// Round trips: EnsureUser and SetPassword are two messages (BEGIN + hide from the log + probe,
+// Round trips: EnsureUser and SetPassword are two messages (BEGIN + hide from the logs + probe,
 // then every write + COMMIT as one ;-separated batch), whether the user is new or not; DropUser
 // is four for a user without objects of its own. Passwords of printable ASCII travel as
 // SCRAM-SHA-256 verifiers computed here (scram.hpp), so the clear password never reaches the
@@ -35,6 +35,8 @@ constexpr Dialect kDialect = Dialect::kPostgres;
 // pg_terminate_backend(pid, timeout) waits for the backend to exit (PostgreSQL 14+).
 constexpr int kTerminateWaitMs = 5000;
 constexpr int kVersionWithTerminateWait = 140000;
+// log_min_duration_sample and log_transaction_sample_rate exist from PostgreSQL 13 on.
+constexpr int kVersionWithSampledLogs = 130000;
 
 bool Exists(pqxx::transaction_base& tx, const char* query, const std::string& name) {
   return !tx.exec_params(query, name).empty();
@@ -89,6 +91,17 @@ constexpr std::string_view kDatabaseAclLock = "grantor:database-acl:";
 std::string LockDatabaseAclSql(pqxx::transaction_base& tx, const std::string& database) {
   return "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +
          Literal(tx, std::string(kDatabaseAclLock) + database) + ", 0))";
+}
+
+// Duration lines carry the statement text, and cannot be turned off per transaction: a message's
+// duration is logged after its COMMIT has reset SET LOCAL, and whether a transaction is sampled
+// is decided before its first statement runs. So a superuser engine's sessions log no durations.
+std::string SessionHiddenFromDurationLogsSql(int server_version) {
+  std::string sql = "SET log_min_duration_statement = -1";
+  if (server_version >= kVersionWithSampledLogs) {
+    sql += "; SET log_min_duration_sample = -1; SET log_transaction_sample_rate = 0";
+  }
+  return sql;
 }
 
 // What EnsureUser needs to know before it writes, read inside its transaction.
@@ -169,6 +182,7 @@ pqxx::connection& PqEngine::Admin() {
   const pqxx::row row = tx.exec1(
       "SELECT current_setting('is_superuser'), current_setting('password_encryption')");
   admin_is_superuser_ = row[0].as<std::string>() == "on";
+  if (admin_is_superuser_) tx.exec(SessionHiddenFromDurationLogsSql(admin_->server_version()));
   server_uses_scram_ = row[1].as<std::string>() == "scram-sha-256";
   return *admin_;
 }
@@ -276,14 +290,20 @@ void PqEngine::EnsureAdminRole() {
   tx.commit();
 }
 
-// Opens an explicit transaction and runs `first_query` in the same message. Only a superuser
-// may change log_statement (for others the server's log settings decide); SET LOCAL hides every
-// later message of the transaction. A message is logged whole before its first statement runs,
-// so the statements that carry a password always travel in a later message than this one.
+// Settings that keep the text of the transaction's later messages out of the server's records
+// while it runs: the statement log, the STATEMENT line logged with an error, and
+// pg_stat_statements, which stores utility statements verbatim (a placeholder setting when that
+// module is not loaded). Superuser-only.
+constexpr std::string_view kHideFromServerRecords =
+    "SET LOCAL log_statement = 'none'; SET LOCAL log_min_error_statement = 'panic'; "
+    "SET LOCAL pg_stat_statements.track_utility = off; ";
+
+// Opens an explicit transaction and runs `first_query` in the same message. For a superuser the
+// message also applies kHideFromServerRecords (for others the server's settings decide). A
+// message is logged whole before its first statement runs, so the statements that carry a
+// password always travel in a later message than this one.
 std::string PqEngine::BeginSql(const std::string& first_query) const {
-  return std::string(admin_is_superuser_ ? "BEGIN; SET LOCAL log_statement = 'none'; "
-                                         : "BEGIN; ") +
-         first_query;
+  return "BEGIN; " + std::string(admin_is_superuser_ ? kHideFromServerRecords : "") + first_query;
 }
 
 // The PASSWORD clause's literal: a SCRAM-SHA-256 verifier computed here when SASLprep leaves the
