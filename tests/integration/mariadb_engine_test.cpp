@@ -151,6 +151,64 @@ TEST_F(MariaDbEngineTest, WrongAdminPasswordIsConnectionErrorThatDoesNotLeakIt) 
   }
 }
 
+// Turns the server's general and slow query logs on (every statement, as a table) while it
+// lives, and reads what they hold.
+class QueryLogsOn {
+ public:
+  explicit QueryLogsOn(MyProbeSession& admin) : admin_(admin) {
+    admin_.Query(
+        "SET GLOBAL log_output = 'TABLE', GLOBAL long_query_time = 0, GLOBAL general_log = 1, "
+        "GLOBAL slow_query_log = 1");
+  }
+  ~QueryLogsOn() {
+    try {
+      admin_.Query(
+          "SET GLOBAL general_log = 0, GLOBAL slow_query_log = 0, GLOBAL long_query_time = 10, "
+          "GLOBAL log_output = 'FILE'");
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "could not turn the query logs off: " << error.what();
+    }
+  }
+  QueryLogsOn(const QueryLogsOn&) = delete;
+  QueryLogsOn& operator=(const QueryLogsOn&) = delete;
+
+  std::string Text() {
+    std::string text;
+    for (const auto& query : {"SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log",
+                              "SELECT CONVERT(sql_text USING utf8mb4) FROM mysql.slow_log"}) {
+      for (const auto& line : admin_.Query(query)) text += line + "\n";
+    }
+    return text;
+  }
+
+ private:
+  MyProbeSession& admin_;
+};
+
+// With the general and slow query logs recording every statement, neither holds a password the
+// engine sets: its statements that carry one run with sql_log_off and slow_query_log off.
+TEST_F(MariaDbEngineTest, PasswordsStayOutOfTheQueryLogs) {
+  auto admin = harness_.Admin();
+  const std::string db = Name("logdb");
+  const std::string user = Name("logged");
+  const std::string first = "LogProbeFirst-" + Name("0123456789");  // unique: the logs persist
+  const std::string second = "LogProbeSecond-" + Name("0123456789");
+  std::string text;
+  {
+    QueryLogsOn logs(*admin);
+    auto engine = db::ConnectMariaDb(harness_.config());
+    engine->EnsureDatabase(db);
+    engine->EnsureUser(Spec(user, first, db));
+    engine->SetPassword(user, second);
+    engine->DropUser(Name("nobody"));  // a statement after the hidden ones is logged again
+    text = logs.Text();
+  }
+  EXPECT_TRUE(CanLogin(user, second, db));
+  ASSERT_NE(text.find(Name("nobody")), std::string::npos) << "the session's statements were logged";
+  EXPECT_EQ(text.find(first), std::string::npos);
+  EXPECT_EQ(text.find(second), std::string::npos);
+}
+
 TEST(MySqlSql, QuotesIdentifiersAndGrantWildcards) {
   EXPECT_EQ(db::mysql::QuoteIdentifier("a`b"), "`a``b`");
   EXPECT_EQ(db::mysql::QuoteGrantDatabase("a_b%c"), R"(`a\_b\%c`)");

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/mysql/sql.hpp"
@@ -29,6 +30,9 @@ constexpr Dialect kDialect = Dialect::kMySql;
 constexpr unsigned int kDefaultPort = 3306;
 constexpr unsigned int kIoTimeoutSeconds = 60;
 constexpr unsigned int kUnknownThread = 1094;
+constexpr std::string_view kQueryLogsOff = "SET SESSION sql_log_off = 1, SESSION slow_query_log = 0";
+constexpr std::string_view kQueryLogsDefault =
+    "SET SESSION sql_log_off = DEFAULT, SESSION slow_query_log = DEFAULT";
 
 struct HandleCloser {
   void operator()(MYSQL* handle) const { mysql_close(handle); }
@@ -72,12 +76,15 @@ class MariaDbEngine final : public Engine {
   std::string Literal(std::string_view text);
   std::string Account(const std::string& user) { return Literal(user) + "@'%'"; }
   void SyncGlobalPrivileges(const std::string& user, const ExtraRoles& roles);
+  template <typename Fn>
+  void HiddenFromQueryLogs(Fn&& statements);
   void KillSessions(const std::string& user);
 
   ConnectionConfig config_;
   std::optional<SecretFile> ca_file_;
   Handle conn_;
   Flavour flavour_ = Flavour::kMariaDb;
+  bool can_hide_from_query_logs_ = false;  // may set sql_log_off (MariaDB, SUPER)
 };
 
 void MariaDbEngine::ApplyTls(MYSQL* handle) const {
@@ -132,7 +139,28 @@ MYSQL* MariaDbEngine::Conn() {
       std::string_view(mysql_get_server_info(conn_.get())).find("MariaDB") != std::string_view::npos
           ? Flavour::kMariaDb
           : Flavour::kMySql;
+  // Setting the session's log switches to their defaults changes nothing, and succeeds exactly
+  // when this account may switch them off (HiddenFromQueryLogs).
+  can_hide_from_query_logs_ = flavour_ == Flavour::kMariaDb &&
+                              mysql_query(conn_.get(), kQueryLogsDefault.data()) == 0;
   return conn_.get();
+}
+
+// Runs `statements` (which carry a password) with the session's general and slow query logs
+// off, when this account may do that: MariaDB writes statements to both logs as they arrive,
+// passwords included. Without the privilege the server's own log settings decide. Should the
+// logs not be restored, the connection is dropped so that no later statement goes unlogged.
+template <typename Fn>
+void MariaDbEngine::HiddenFromQueryLogs(Fn&& statements) {
+  if (!can_hide_from_query_logs_) return statements();
+  Exec(std::string(kQueryLogsOff), "hide from the query logs");
+  try {
+    statements();
+  } catch (...) {
+    conn_.reset();
+    throw;
+  }
+  if (mysql_query(conn_.get(), kQueryLogsDefault.data()) != 0) conn_.reset();
 }
 
 void MariaDbEngine::Fail(std::string_view what, std::string_view secret) {
@@ -221,12 +249,14 @@ void MariaDbEngine::EnsureUser(const UserSpec& spec) {
   }
   const std::string account = Account(spec.name);
   const std::string password = Literal(spec.password);
-  Exec("CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + password, "create user",
-       spec.password);
-  // Also the update path for an existing user; ACCOUNT UNLOCK undoes a DropUser that failed
-  // after locking.
-  Exec("ALTER USER " + account + " IDENTIFIED BY " + password + " ACCOUNT UNLOCK", "update user",
-       spec.password);
+  HiddenFromQueryLogs([&] {
+    Exec("CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + password, "create user",
+         spec.password);
+    // Also the update path for an existing user; ACCOUNT UNLOCK undoes a DropUser that failed
+    // after locking.
+    Exec("ALTER USER " + account + " IDENTIFIED BY " + password + " ACCOUNT UNLOCK",
+         "update user", spec.password);
+  });
   SyncGlobalPrivileges(spec.name, spec.extra_roles);
   if (spec.database) {
     Exec("GRANT ALL PRIVILEGES ON " + QuoteGrantDatabase(*spec.database) + ".* TO " + account,
@@ -276,8 +306,10 @@ void MariaDbEngine::SetPassword(const std::string& user, const std::string& pass
   if (!UserExists(user)) {
     throw DbError(ErrorKind::kNotFound, "1133", "set password: user '" + user + "' does not exist");
   }
-  Exec("ALTER USER " + Account(user) + " IDENTIFIED BY " + Literal(password), "set password",
-       password);
+  HiddenFromQueryLogs([&] {
+    Exec("ALTER USER " + Account(user) + " IDENTIFIED BY " + Literal(password), "set password",
+         password);
+  });
 }
 
 void MariaDbEngine::KillSessions(const std::string& user) {
