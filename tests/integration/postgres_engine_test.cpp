@@ -129,6 +129,39 @@ TEST_F(PgEngineTest, OwnerRoleOwnsTheDatabaseAndItsPublicSchema) {
   EXPECT_FALSE(can_login[0].as<bool>());
 }
 
+// EnsureDatabase skips the take-over of a database already in shape, and redoes it when the
+// database drifted: PUBLIC granted CONNECT again, or the owner changed.
+TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterATakeOver) {
+  const std::string db = Name("drift");
+  engine().EnsureDatabase(db);
+  auto admin = harness_.Admin();
+  const auto public_can_connect = [&] {
+    pqxx::nontransaction tx(*admin);
+    return tx.exec_params1("SELECT has_database_privilege('public', $1, 'CONNECT')", db)[0]
+        .as<bool>();
+  };
+  const auto owner = [&] {
+    pqxx::nontransaction tx(*admin);
+    return tx.exec_params1("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1",
+                           db)[0]
+        .as<std::string>();
+  };
+  ASSERT_FALSE(public_can_connect());
+  {
+    pqxx::nontransaction tx(*admin);
+    tx.exec0("GRANT CONNECT ON DATABASE " + tx.quote_name(db) + " TO PUBLIC");
+  }
+  engine().EnsureDatabase(db);
+  EXPECT_FALSE(public_can_connect()) << "PUBLIC's CONNECT revoked again";
+  {
+    pqxx::nontransaction tx(*admin);
+    tx.exec0("ALTER DATABASE " + tx.quote_name(db) + " OWNER TO " +
+             tx.quote_name(harness_.config().user));
+  }
+  engine().EnsureDatabase(db);
+  EXPECT_EQ(owner(), core::DatabaseOwnerRole(db));
+}
+
 TEST_F(PgEngineTest, RelationUserIsNotSuperuserAndCannotCreateRoles) {
   const std::string db = Name("db");
   const std::string user = MakeUserWithDatabase("u", db, "Password-1");

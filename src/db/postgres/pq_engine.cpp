@@ -237,24 +237,48 @@ void PqEngine::EnsureGroupRole(const std::string& role) {
   }
 }
 
+// True when `name` is already fully taken over: owned by `owner`, nothing granted to PUBLIC, and
+// CONNECT and TEMPORARY granted to grantor_admin. The owner changes last (TakeOverDatabase, after
+// TakeOverPublicSchema), so a database owned by its owner role has been through every step.
+bool IsTakenOver(pqxx::transaction_base& tx, const std::string& name, const std::string& owner) {
+  return tx
+      .exec_params1(
+          "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_database d"
+          " JOIN pg_catalog.pg_roles o ON o.oid = d.datdba AND o.rolname = $2"
+          " WHERE d.datname = $1 AND d.datacl IS NOT NULL"
+          " AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(d.datacl) a WHERE a.grantee = 0)"
+          " AND (SELECT count(DISTINCT a.privilege_type) FROM pg_catalog.aclexplode(d.datacl) a"
+          "      JOIN pg_catalog.pg_roles r ON r.oid = a.grantee AND r.rolname = $3"
+          "      WHERE a.privilege_type IN ('CONNECT', 'TEMPORARY')) = 2)",
+          name, owner, std::string(core::kPostgresAdminRole))[0]
+      .as<bool>();
+}
+
+// One round trip when the database is already in shape. Otherwise: the roles, the database
+// (created by the admin, so that its owner is not yet the marker IsTakenOver reads), its public
+// schema, and last its ACL and owner in one transaction.
 void PqEngine::EnsureDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
   Guard("ensure database", [&] {
     const std::string owner = core::DatabaseOwnerRole(name);
+    {
+      pqxx::nontransaction tx(Admin());
+      if (IsTakenOver(tx, name, owner)) return;
+    }
     EnsureGroupRole(owner);
     EnsureGroupRole(std::string(core::kPostgresAdminRole));
     {
       pqxx::nontransaction tx(Admin());  // CREATE DATABASE cannot run in a transaction block
       if (!DatabaseExistsTx(tx, name)) {
         try {
-          tx.exec0("CREATE DATABASE " + tx.quote_name(name) + " OWNER " + tx.quote_name(owner));
+          tx.exec0("CREATE DATABASE " + tx.quote_name(name));
         } catch (const pqxx::sql_error& e) {
           if (!IsCreatedConcurrently(e, "42P04")) throw;
         }
       }
     }
-    TakeOverDatabase(name, owner);
     TakeOverPublicSchema(name, owner);
+    TakeOverDatabase(name, owner);
   });
 }
 
@@ -262,17 +286,18 @@ void PqEngine::TakeOverDatabase(const std::string& name, const std::string& owne
   pqxx::work tx(Admin());
   const std::string database = tx.quote_name(name);
   tx.exec(LockDatabaseAclSql(tx, name));
-  tx.exec0("ALTER DATABASE " + database + " OWNER TO " + tx.quote_name(owner));
   tx.exec0("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
   // kAdmin users reach every managed database through grantor_admin (pg_read_all_data does
   // not include CONNECT, which is revoked from PUBLIC above).
   tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + database + " TO " +
            tx.quote_name(std::string(core::kPostgresAdminRole)));
+  tx.exec0("ALTER DATABASE " + database + " OWNER TO " + tx.quote_name(owner));
   tx.commit();
 }
 
-// PostgreSQL 15 makes public owned by pg_database_owner (= the owner role already); older
-// servers leave it to the bootstrap superuser with CREATE for PUBLIC. Handle both the same way.
+// PostgreSQL 15 makes public owned by pg_database_owner (= the owner role once the database is
+// handed over); older servers leave it to the bootstrap superuser with CREATE for PUBLIC. Handle
+// both the same way.
 void PqEngine::TakeOverPublicSchema(const std::string& name, const std::string& owner) {
   const auto conn = Open(name);
   pqxx::work tx(*conn);
