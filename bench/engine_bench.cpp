@@ -3,6 +3,8 @@
 //   grantor_engine_bench --env-dir DIR --engine postgres|mariadb --count N --out FILE.json
 //                        [--connections C] [--runs R]
 //   grantor_engine_bench --engine scram --count N --out FILE.json
+//   grantor_engine_bench --env-dir DIR --engine postgres-floor --count N --out FILE.json
+//                        [--connections C] [--runs R]
 //
 // Reads the admin account of a throwaway server from DIR/{postgres,mariadb}.env (written by
 // tests/servers/*.sh), ensures one database, then per run times N EnsureUser calls on fresh users
@@ -13,6 +15,9 @@
 // median and p95 latency of every call of every run; writes every per-call latency to FILE.json
 // with per-run rates and the process's CPU time per call (the client side's cost).
 // `--engine scram` times the PostgreSQL engine's client-side SCRAM-SHA-256 verifier alone.
+// `--engine postgres-floor` is the server's own floor, without grantor: C plain libpqxx sessions
+// each send one `CREATE ROLE ... LOGIN PASSWORD '<verifier>'` per user (verifiers computed before
+// the clock starts), then `DROP ROLE`. No engine can issue PostgreSQL users faster than this.
 // Passwords are generated in-process and never printed.
 
 #include <sys/resource.h>
@@ -24,6 +29,7 @@
 #include <exception>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -31,6 +37,9 @@
 #include <thread>
 #include <vector>
 
+#include <pqxx/pqxx>
+
+#include "db/postgres/conninfo.hpp"
 #include "db/postgres/scram.hpp"
 #include "flags.hpp"
 #include "grantor/adapters/password.hpp"
@@ -65,7 +74,8 @@ Options ParseOptions(int argc, char** argv) {
   if ((options.env_dir.empty() && !scram) || options.out.empty() || options.count < 1 ||
       options.connections < 1 || options.runs < 1) {
     throw std::invalid_argument(
-        "usage: grantor_engine_bench --env-dir DIR --engine postgres|mariadb|scram --count N "
+        "usage: grantor_engine_bench --env-dir DIR --engine postgres|mariadb|scram|postgres-floor "
+        "--count N "
         "--out FILE [--connections C] [--runs R]");
   }
   return options;
@@ -84,8 +94,7 @@ std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
   return values;
 }
 
-grantor::db::EnginePtr Connect(const Options& options) {
-  const bool postgres = options.engine == "postgres";
+grantor::db::ConnectionConfig AdminConfig(const Options& options, bool postgres) {
   const auto env = ReadEnvFile(options.env_dir + (postgres ? "/postgres.env" : "/mariadb.env"));
   const std::string prefix = postgres ? "GRANTOR_TEST_PG_" : "GRANTOR_TEST_MYSQL_";
   grantor::db::ConnectionConfig config;
@@ -95,6 +104,12 @@ grantor::db::EnginePtr Connect(const Options& options) {
   config.password = env.at(prefix + "PASSWORD");
   config.dbname = postgres ? "postgres" : "";
   config.ssl_mode = grantor::db::SslMode::kDisable;
+  return config;
+}
+
+grantor::db::EnginePtr Connect(const Options& options) {
+  const bool postgres = options.engine == "postgres";
+  const auto config = AdminConfig(options, postgres);
   return postgres ? grantor::db::ConnectPostgres(config) : grantor::db::ConnectMariaDb(config);
 }
 
@@ -162,8 +177,8 @@ struct Phases {
 // Runs `operation(engine, i)` for every i in [0, count), split over the engines, one thread per
 // engine (user i goes to engine i % engines.size()). Wall time runs from the common start to the
 // last thread's end.
-template <typename Operation>
-Phase TimePhase(std::vector<grantor::db::EnginePtr>& engines, int count, Operation operation) {
+template <typename Session, typename Operation>
+Phase TimePhase(std::vector<Session>& engines, int count, Operation operation) {
   const std::size_t threads = engines.size();
   std::vector<std::vector<double>> latencies(threads);
   std::vector<std::exception_ptr> errors(threads);
@@ -233,8 +248,53 @@ int RunScram(const Options& options) {
   return 0;
 }
 
+// The server's floor: plain sessions, one CREATE ROLE ... PASSWORD '<verifier>' per user.
+int RunPostgresFloor(const Options& options) {
+  const auto config = AdminConfig(options, /*postgres=*/true);
+  std::vector<std::unique_ptr<pqxx::connection>> sessions;
+  for (int c = 0; c < options.connections; ++c) {
+    sessions.push_back(std::make_unique<pqxx::connection>(
+        grantor::db::postgres::BuildConninfo(config, config.dbname, "")));
+  }
+  Phases create;
+  Phases drop;
+  for (int run = 0; run < options.runs; ++run) {
+    const std::string tag = grantor::adapters::RandomHex(3);
+    std::vector<std::string> names;
+    std::vector<std::string> verifiers;
+    for (int i = 0; i < options.count; ++i) {
+      names.push_back("floor_" + tag + "_" + std::to_string(i));
+      verifiers.push_back(
+          grantor::db::postgres::ScramSha256Verifier(grantor::adapters::GeneratePassword()));
+    }
+    create.runs.push_back(TimePhase(sessions, options.count, [&](pqxx::connection& conn, int i) {
+      const auto at = static_cast<std::size_t>(i);
+      pqxx::nontransaction tx(conn);
+      tx.exec0("CREATE ROLE " + tx.quote_name(names[at]) + " LOGIN PASSWORD " +
+               tx.quote(verifiers[at]));
+    }));
+    drop.runs.push_back(TimePhase(sessions, options.count, [&](pqxx::connection& conn, int i) {
+      pqxx::nontransaction tx(conn);
+      tx.exec0("DROP ROLE " + tx.quote_name(names[static_cast<std::size_t>(i)]));
+    }));
+  }
+  const nlohmann::json result = {{"engine", options.engine},
+                                 {"count", options.count},
+                                 {"connections", options.connections},
+                                 {"runs", options.runs},
+                                 {"create-role", create.Summary()},
+                                 {"drop-role", drop.Summary()}};
+  std::ofstream(options.out) << result.dump(1) << "\n";
+  const auto& made = result["create-role"];
+  std::printf("| PostgreSQL alone: CREATE ROLE ... PASSWORD '<verifier>' | %d | %d | %.0f | %.2f | %.2f |\n",
+              options.connections, options.count, made["per-second"].get<double>(),
+              made["median-ms"].get<double>(), made["p95-ms"].get<double>());
+  return 0;
+}
+
 int Run(const Options& options) {
   if (options.engine == "scram") return RunScram(options);
+  if (options.engine == "postgres-floor") return RunPostgresFloor(options);
   std::vector<grantor::db::EnginePtr> engines;
   for (int c = 0; c < options.connections; ++c) engines.push_back(Connect(options));
   const std::string database = "grantor_bench";

@@ -7,7 +7,8 @@
 #
 #   1. engine: credentials per second through db::Engine alone (grantor_engine_bench), with
 #      1 connection (the charm's situation) and GRANTOR_BENCH_CONNECTIONS connections (threads)
-#      sharing the users, GRANTOR_BENCH_RUNS runs each (median rate over the runs).
+#      sharing the users, GRANTOR_BENCH_RUNS runs each (median rate over the runs); and the
+#      PostgreSQL server's own floor for the same (one bare CREATE ROLE per user).
 #   2. hooks: the grantor-postgresql charm on the local model. Requirers are bench-app
 #      (bench/charms/bench-app, a 10-line sh charm). At the 1st, 100th and 1,000th live relation
 #      the probe requirer is integrated and removed GRANTOR_BENCH_REPS times and set-password is
@@ -77,6 +78,14 @@ for engine in postgres mariadb; do
 done
 scram_row=$("$build/bench/grantor_engine_bench" --engine scram --count "$engine_count" \
   --runs "$engine_runs" --out "$results/engine-scram.json")
+floor_rows=""
+for connections in $(printf '%s\n' 1 "$engine_connections" | sort -nu); do
+  row=$("$build/bench/grantor_engine_bench" --env-dir "$env_dir" --engine postgres-floor \
+    --count "$engine_count" --connections "$connections" --runs "$engine_runs" \
+    --out "$results/engine-postgres-floor-c$connections.json")
+  echo "$row"
+  floor_rows+="$row"$'\n'
+done
 
 # --- the local model ---------------------------------------------------------------------------
 model() { "$gm" --model-dir "$model_dir" "$@"; }
@@ -200,6 +209,14 @@ itself (4096 iterations); its cost on the client, alone:
 | what | C | calls | per second | median ms | p95 ms |
 |---|---|---|---|---|---|
 $scram_row
+${floor_rows%$'\n'}
+
+The last rows are the server's own floor, without grantor: plain sessions that each send one
+\`CREATE ROLE ... LOGIN PASSWORD '<verifier>'\` per user, the verifiers computed before the clock
+starts. PostgreSQL 15 runs a 4096-iteration PBKDF2 for every role created or altered with a
+password, even when it receives a verifier (it checks that the password is not the empty one),
+so that statement alone bounds how many PostgreSQL users any tool can issue per second on a
+given number of server cores.
 
 Published figures for Vault's database secrets engine (vault-benchmark sample runs, local
 database, see ../shared/docs/access-lifecycle-peers.md §1.4): about **226/s PostgreSQL** (p95
