@@ -3,7 +3,8 @@
 //   grantor_hook_stats --history FILE --ranges FILE --unit UNIT --out FILE.json
 //
 // The ranges file has one line per measured step: "<label>\t<first line>\t<end line>", the
-// history lines (1-based, end exclusive) the step appended. For every (label, hook) pair of
+// history lines (1-based, end exclusive) the step appended. A hook that added a secret (issued
+// credentials) is labelled "<hook> (issues credentials)". For every (label, hook) pair of
 // UNIT's hooks in those lines it prints one Markdown table row: samples, median and p95 wall
 // time, median hook-tool calls, median time inside the tools, median charm-side time (wall time
 // minus tool time: dispatch's own work, including the database round trips), and the peak RSS
@@ -95,6 +96,16 @@ Sample ToSample(const nlohmann::json& record) {
   return sample;
 }
 
+// The hook's name; a hook that issued credentials (it added a secret: the one that carries a new
+// user's password) is told apart from the same hook finding everything in place.
+std::string HookLabel(const nlohmann::json& record) {
+  std::string hook = record.value("hook", std::string());
+  for (const auto& call : record.value("tool-calls", nlohmann::json::array())) {
+    if (call.value("tool", std::string()) == "secret-add") return hook + " (issues credentials)";
+  }
+  return hook;
+}
+
 double Percentile(std::vector<double> values, double fraction) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -116,7 +127,7 @@ void PrintRow(const std::string& label, const std::string& hook, const std::vect
   const auto own = Column(s, [](const Sample& x) { return x.wall_ms - x.tool_ms; });
   const auto calls = Column(s, [](const Sample& x) { return x.calls; });
   const auto rss = Column(s, [](const Sample& x) { return x.rss_kb; });
-  std::printf("| %s | %s | %zu | %.1f | %.1f | %.0f | %.1f | %.1f | %.0f |\n", label.c_str(),
+  std::printf("| %s | %s | %zu | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f |\n", label.c_str(),
               hook.c_str(), s.size(), Percentile(wall, 0.5), Percentile(wall, 0.95),
               Percentile(calls, 0.5), Percentile(tools, 0.5), Percentile(own, 0.5),
               *std::max_element(rss.begin(), rss.end()) / 1024.0);
@@ -133,7 +144,7 @@ int Run(const Options& options) {
     for (long n = range.first; n < range.end && n <= static_cast<long>(lines.size()); ++n) {
       const auto record = nlohmann::json::parse(lines[static_cast<std::size_t>(n - 1)]);
       if (record.value("unit", std::string()) != options.unit) continue;
-      const std::string hook = record.value("hook", std::string());
+      const std::string hook = HookLabel(record);
       const Sample sample = ToSample(record);
       raw.push_back({{"step", range.label}, {"hook", hook}, {"wall-ms", sample.wall_ms},
                      {"tool-ms", sample.tool_ms}, {"tool-calls", sample.calls},
