@@ -162,6 +162,26 @@ TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterATakeOver) {
   EXPECT_EQ(owner(), core::DatabaseOwnerRole(db));
 }
 
+// Users reach their database through the owner role's membership, not through grants of their
+// own: the database's ACL stays the same however many users it has.
+TEST_F(PgEngineTest, DatabaseAclDoesNotGrowWithItsUsers) {
+  const std::string db = Name("acl");
+  engine().EnsureDatabase(db);
+  auto admin = harness_.Admin();
+  const auto acl = [&] {
+    pqxx::nontransaction tx(*admin);
+    return tx.exec_params1("SELECT datacl::text FROM pg_database WHERE datname = $1", db)[0]
+        .as<std::string>();
+  };
+  const std::string before = acl();
+  const std::string first = MakeUserWithDatabase("one", db, "Password-One-1");
+  const std::string second = MakeUserWithDatabase("two", db, "Password-Two-2");
+  EXPECT_EQ(acl(), before);
+  EXPECT_TRUE(CanLogin(first, "Password-One-1", db));
+  auto session = harness_.Login(second, "Password-Two-2", db);
+  session->Run("CREATE TEMPORARY TABLE scratch (v text)");  // TEMPORARY, through the owner role
+}
+
 TEST_F(PgEngineTest, RelationUserIsNotSuperuserAndCannotCreateRoles) {
   const std::string db = Name("db");
   const std::string user = MakeUserWithDatabase("u", db, "Password-1");
@@ -288,37 +308,35 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
 }
 
 // A statement that fails is logged with the error (log_min_error_statement), including every
-// statement of its message. Here the batch that creates the user waits for the database's ACL
-// lock, held by another session, until lock_timeout: the engine reports the failure, and the
-// log holds neither the password nor the verifier.
+// statement of its message. Here another session holds an uncommitted change to the user's role,
+// so the engine's ALTER ROLE ... PASSWORD waits for it until lock_timeout: the engine reports the
+// failure, the old password still works, and the log holds neither password.
 TEST_F(PgEngineTest, AFailedPasswordStatementIsLoggedWithoutItsText) {
   auto admin = harness_.Admin();
   ServerRecords records(*admin);
   const std::string db = Name("errdb");
-  const std::string user = Name("err");
+  const std::string old_password = "ErrProbeOld-" + Name("0123456789");
+  const std::string user = MakeUserWithDatabase("err", db, old_password);
   const std::string clear_password = "ErrProbe-p\u00e4ssw\u00f6rd-" + Name("0123456789");
-  engine().EnsureDatabase(db);
   auto holder = harness_.Admin();
-  {
-    pqxx::nontransaction tx(*holder);
-    tx.exec("SELECT pg_advisory_lock(hashtextextended(" + tx.quote("grantor:database-acl:" + db) +
-            ", 0))");
-  }
+  pqxx::work holding(*holder);
+  holding.exec0("ALTER ROLE " + holding.quote_name(user) + " CONNECTION LIMIT 5");
+  const std::string operator_role = admin->quote_name(harness_.config().user);
   {
     pqxx::nontransaction tx(*admin);
-    tx.exec0("ALTER ROLE " + tx.quote_name(harness_.config().user) + " SET lock_timeout = '200ms'");
+    tx.exec0("ALTER ROLE " + operator_role + " SET lock_timeout = '200ms'");
   }
   {
     LogEveryStatementOf logged(*admin, harness_.config().user);
     auto engine = db::ConnectPostgres(harness_.config());
-    EXPECT_THROW(engine->EnsureUser(Spec(user, clear_password, db)), db::DbError);
+    EXPECT_THROW(engine->SetPassword(user, clear_password), db::DbError);
   }
   {
     pqxx::nontransaction tx(*admin);
-    tx.exec0("ALTER ROLE " + tx.quote_name(harness_.config().user) + " RESET lock_timeout");
+    tx.exec0("ALTER ROLE " + operator_role + " RESET lock_timeout");
   }
-  holder.reset();  // releases the lock
-  EXPECT_FALSE(engine().UserExists(user)) << "the failed batch was rolled back";
+  holding.abort();
+  EXPECT_TRUE(CanLogin(user, old_password, db)) << "the failed change was rolled back";
   const std::string text = records.Text();
   ASSERT_NE(text.find("lock timeout"), std::string::npos) << "the failure was logged";
   EXPECT_EQ(text.find(clear_password), std::string::npos);

@@ -467,9 +467,9 @@ std::vector<std::string> PqEngine::UserStatements(pqxx::transaction_base& tx, co
     } else if (facts.user_exists) {
       statements.push_back("ALTER ROLE " + user + " IN DATABASE " + database + " RESET role");
     }
-    statements.push_back(LockDatabaseAclSql(tx, *spec.database));
-    statements.push_back("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + database + " TO " +
-                         user);
+    // No GRANT ON DATABASE per user: as an INHERIT member of the owner role the user has the
+    // owner's implicit privileges (CONNECT, CREATE, TEMPORARY), so the database's ACL does not
+    // grow with its users and provisioning never rewrites the pg_database row.
   }
   return statements;
 }
