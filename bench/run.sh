@@ -178,6 +178,7 @@ for k in 1 100 1000; do
   median=$(hook_column "k=$k daemon=on integrate" "issues credentials" 4)
   [ -z "$median" ] || provisioning+="k=$k: $median ms; "
 done
+provisioning=${provisioning%; }
 forwarder_rss=$(hook_column "k=1 daemon=on" "" 9 | sort -n | tail -n 1)
 pg_rate=$(printf '%s\n' "$engine_rows" | awk -F' [|] ' '/postgres/ { print $4 }' | sort -n | tail -n 1)
 floor_rate=$(printf '%s\n' "$floor_rows" | awk -F' [|] ' 'NF > 3 { print $4 }' | sort -n | tail -n 1)
@@ -222,8 +223,8 @@ hooks.json with every measured hook, ranges.tsv, history.jsonl.gz: the local mod
 \`grantor_engine_bench\`: C engines, one connection and one thread each, share the users of a run
 (C = 1 is the charm's situation); $engine_runs runs of $engine_count users, rate = median over the
 runs, latencies over every call. Each EnsureUser creates a fresh user with a fresh 32-character
-CSPRNG password and access to one database (PostgreSQL: membership of the database's owner role,
-CONNECT/CREATE/TEMP, a per-database role setting; MariaDB: ALL ON db.*), as the charm provisions
+CSPRNG password and access to one database (PostgreSQL: membership of the database's owner role
+(which carries CONNECT/CREATE/TEMP), a per-database role setting; MariaDB: ALL ON db.*), as the charm provisions
 a relation user. DropUser is the full
 revocation (NOLOGIN / ACCOUNT LOCK, session termination, REASSIGN/DROP OWNED, DROP).
 
