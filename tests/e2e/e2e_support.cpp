@@ -317,17 +317,6 @@ std::string UniqueName(const std::string& stem) {
 
 // --- LocalModel ------------------------------------------------------------------------------
 
-LocalModel::LocalModel() {
-  char pattern[] = "/tmp/grantor-e2e-XXXXXX";
-  if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-  dir_ = pattern;
-}
-
-LocalModel::~LocalModel() {
-  std::error_code ignored;
-  if (!keep_) fs::remove_all(dir_, ignored);
-}
-
 ProcessResult LocalModel::Try(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{ModelBinary(), "--model-dir", (dir_ / "model").string()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.hpp"
+
 namespace grantor::e2e {
 
 struct ProcessResult {
@@ -68,13 +70,12 @@ std::string UniqueName(const std::string& stem);
 /// (`keep`), so that its history.jsonl and model.json can be inspected.
 class LocalModel {
  public:
-  LocalModel();
-  ~LocalModel();
+  LocalModel() = default;
   LocalModel(const LocalModel&) = delete;
   LocalModel& operator=(const LocalModel&) = delete;
 
   const std::filesystem::path& dir() const { return dir_; }
-  void set_keep(bool keep) { keep_ = keep; }
+  void set_keep(bool keep) { temp_.Keep(keep); }
 
   /// `grantor-model --model-dir <dir> args...`.
   ProcessResult Try(const std::vector<std::string>& args) const;
@@ -104,8 +105,8 @@ class LocalModel {
  private:
   std::filesystem::path WritePrivateFile(const std::string& name, const std::string& content) const;
 
-  std::filesystem::path dir_;
-  bool keep_ = false;
+  grantor::testing::TempDir temp_{"grantor-e2e"};
+  std::filesystem::path dir_ = temp_.path();
   mutable int files_ = 0;
 };
 

@@ -72,14 +72,7 @@ struct Hook {
 
 class LocalModelTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/grantor-e2e-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
+  void TearDown() override { temp_.Keep(HasFailure()); }
 
   // Starts `grantor-model --model-dir <dir> args...` with explicit argv (no shell); stdout and
   // stderr go to cli.out/cli.err. Returns the pid, or -1.
@@ -221,7 +214,8 @@ class LocalModelTest : public ::testing::Test {
     return match.empty() ? -1 : std::stoi(match[1]);
   }
 
-  fs::path dir_;
+  grantor::testing::TempDir temp_{"grantor-e2e"};
+  const fs::path dir_ = temp_.path();
 };
 
 TEST_F(LocalModelTest, DeployRunsInstallCreatedLeaderConfigStartInOrder) {

@@ -16,6 +16,7 @@
 
 #include "grantor/juju/backend.hpp"
 #include "grantor/juju/errors.hpp"
+#include "testing/files.hpp"
 
 namespace grantor::adapters {
 namespace {
@@ -30,30 +31,20 @@ using ::testing::IsEmpty;
 /// A private directory of small executable scripts standing in for hook tools.
 class ScriptDir {
  public:
-  ScriptDir() {
-    std::string pattern = (fs::temp_directory_path() / "grantor-tools-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScriptDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScriptDir(const ScriptDir&) = delete;
-  ScriptDir& operator=(const ScriptDir&) = delete;
+  ScriptDir() : dir_("grantor-tools", fs::temp_directory_path()) {}
 
   /// Writes `body` (a /bin/sh script) as an executable file and returns its absolute path.
   std::string Add(const std::string& name, const std::string& body, fs::perms mode =
                   fs::perms::owner_all) {
-    const fs::path file = path_ / name;
+    const fs::path file = path() / name;
     std::ofstream(file) << "#!/bin/sh\n" << body << "\n";
     fs::permissions(file, mode);
     return file.string();
   }
-  const fs::path& path() const { return path_; }
+  const fs::path& path() const { return dir_.path(); }
 
  private:
-  fs::path path_;
+  grantor::testing::TempDir dir_;
 };
 
 /// Sets an environment variable for the scope of a test.

@@ -1,18 +1,17 @@
 // The daemon protocol's framing and refusals, the client's fallback when no daemon answers, and
 // a daemon serving hooks, pings and bad requests over a temporary unix socket.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "grantor/daemon/daemon.hpp"
 #include "grantor/daemon/metrics.hpp"
 #include "grantor/daemon/protocol.hpp"
+#include "testing/files.hpp"
+#include "testing/sockets.hpp"
 
 namespace grantor::daemon {
 namespace {
@@ -99,9 +98,6 @@ TEST(Metrics, RendersPrometheusText) {
 class DaemonServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/grantor-daemon-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     fs::create_directories(dir_ / "charm");
     options_.paths = DaemonPaths::ForCharmDir((dir_ / "charm").string());
     options_.read_timeout = 1s;
@@ -121,16 +117,12 @@ class DaemonServer : public ::testing::Test {
   void TearDown() override {
     StopDaemon(options_.paths, 2000ms);
     if (thread_.joinable()) thread_.join();
-    fs::remove_all(dir_);
   }
 
   // Sends raw bytes and returns whatever comes back before the daemon closes.
   std::string Raw(const std::string& bytes) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strcpy(address.sun_path, options_.paths.socket.c_str());
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    const int fd = grantor::testing::ConnectUnixSocket(options_.paths.socket);
+    EXPECT_GE(fd, 0) << "nothing accepts on " << options_.paths.socket;
     EXPECT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
     std::string reply;
     char chunk[4096];
@@ -139,7 +131,8 @@ class DaemonServer : public ::testing::Test {
     return reply;
   }
 
-  fs::path dir_;
+  grantor::testing::TempDir temp_{"grantor-daemon-test"};
+  const fs::path dir_ = temp_.path();
   DaemonOptions options_;
   Metrics metrics_;
   std::thread thread_;

@@ -6,16 +6,17 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "grantor/daemon/client.hpp"
 #include "grantor/daemon/supervisor.hpp"
+#include "testing/files.hpp"
 
 namespace grantor::daemon {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using grantor::testing::ReadWholeFile;
 using Argv = std::vector<std::string>;
 
 TEST(DaemonHooks, LifecycleHooksNeverGoToTheDaemon) {
@@ -31,12 +32,6 @@ TEST(DaemonHooks, LifecycleHooksNeverGoToTheDaemon) {
 
 class TempDir : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/grantor-supervisor-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string Write(const std::string& name, const std::string& text) {
     const fs::path path = dir_ / name;
@@ -44,14 +39,8 @@ class TempDir : public ::testing::Test {
     return path.string();
   }
 
-  static std::string Read(const fs::path& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  fs::path dir_;
+  grantor::testing::TempDir temp_{"grantor-supervisor-test"};
+  const fs::path dir_ = temp_.path();
 };
 
 using EnabledFlag = TempDir;
@@ -117,7 +106,7 @@ TEST_F(SystemdCommands, InstallEnableRestartOnChangeAndRemove) {
   EXPECT_EQ(calls_, (std::vector<Argv>{{"systemctl", "daemon-reload"},
                                        {"systemctl", "enable", service},
                                        {"systemctl", "restart", service}}));
-  EXPECT_EQ(Read(dir_ / service), SystemdSupervisor::UnitFile(Launch()));
+  EXPECT_EQ(ReadWholeFile(dir_ / service), SystemdSupervisor::UnitFile(Launch()));
 
   calls_.clear();
   systemd.Start(Launch(), false);  // unchanged: just make sure it runs
@@ -133,7 +122,7 @@ TEST_F(SystemdCommands, InstallEnableRestartOnChangeAndRemove) {
   systemd.Start(moved, false);
   EXPECT_EQ(calls_.front(), (Argv{"systemctl", "daemon-reload"}));
   EXPECT_EQ(calls_.back(), (Argv{"systemctl", "restart", service}));
-  EXPECT_NE(Read(dir_ / service).find("grantor-postgresql-2 --grantor-daemon"), std::string::npos);
+  EXPECT_NE(ReadWholeFile(dir_ / service).find("grantor-postgresql-2 --grantor-daemon"), std::string::npos);
 
   calls_.clear();
   systemd.Stop(Launch());

@@ -20,25 +20,13 @@
 
 #include "grantor/localmodel/live_context.hpp"
 #include "grantor/localmodel/model.hpp"
+#include "testing/files.hpp"
 #include "testing/sockets.hpp"
 
 namespace grantor::localmodel {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/grantor-jujuc-XXXXXX";
-    path_ = ::mkdtemp(pattern);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 int Connect(const std::string& path) { return grantor::testing::ConnectUnixSocket(path); }
 
@@ -109,14 +97,15 @@ TEST(JujucProtocol, StdinOnlyForDashArguments) {
 }
 
 TEST(JujucListener, SocketIsPrivateAndGoneAfterClose) {
-  TempDir dir;
-  const std::string path = dir.path() + "/agents/unit-a-0/agent.socket";
+  const grantor::testing::TempDir temp("grantor-jujuc");
+  const std::string dir = temp.path();
+  const std::string path = dir + "/agents/unit-a-0/agent.socket";
   JujucListener listener(path);
   struct stat info {};
   ASSERT_EQ(::stat(path.c_str(), &info), 0);
   EXPECT_TRUE(S_ISSOCK(info.st_mode));
   EXPECT_EQ(info.st_mode & 0777, 0600u);
-  ASSERT_EQ(::stat((dir.path() + "/agents/unit-a-0").c_str(), &info), 0);
+  ASSERT_EQ(::stat((dir + "/agents/unit-a-0").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0700u);
   listener.Close();
   EXPECT_FALSE(fs::exists(path));
@@ -124,8 +113,9 @@ TEST(JujucListener, SocketIsPrivateAndGoneAfterClose) {
 }
 
 TEST(JujucListener, PathTooLongForSunPathIsAModelErrorNamingIt) {
-  TempDir dir;
-  const std::string path = dir.path() + "/" + std::string(120, 'x') + "/agent.socket";
+  const grantor::testing::TempDir temp("grantor-jujuc");
+  const std::string dir = temp.path();
+  const std::string path = dir + "/" + std::string(120, 'x') + "/agent.socket";
   try {
     JujucListener listener(path);
     FAIL() << "no error";
@@ -137,13 +127,14 @@ TEST(JujucListener, PathTooLongForSunPathIsAModelErrorNamingIt) {
 // The serving loop with a child that runs until `done` exists. The client thread plays a
 // stalled client, garbage, an oversized request and a good one, then ends the child.
 TEST(ServeUntilExit, RefusesBadClientsServesGoodOnesAndStopsWithTheChild) {
-  TempDir dir;
-  const std::string path = dir.path() + "/agent.socket";
-  const std::string done = dir.path() + "/done";
+  const grantor::testing::TempDir temp("grantor-jujuc");
+  const std::string dir = temp.path();
+  const std::string path = dir + "/agent.socket";
+  const std::string done = dir + "/done";
   JujucListener listener(path);
   const ChildProcess child = SpawnProcess(
       {"/bin/sh", "-c", "while [ ! -e '" + done + "' ]; do sleep 0.01; done; exit 7"},
-      {{"PATH", "/usr/bin:/bin"}}, dir.path(), dir.path() + "/out", dir.path() + "/err");
+      {{"PATH", "/usr/bin:/bin"}}, dir, dir + "/out", dir + "/err");
   std::atomic<int> handled{0};
   const JujucHandler handler = [&handled](const jujuc::Request& request) {
     ++handled;
@@ -205,12 +196,13 @@ TEST(LiveContext, RefusesAnotherContextIdWithJujusMessage) {
 }
 
 TEST(LiveContext, RunsToolsOnOneStateAndRecordsThem) {
-  TempDir dir;
-  std::ofstream(dir.path() + "/state.yaml") << "from-file: yes\n";
+  const grantor::testing::TempDir temp("grantor-jujuc");
+  const std::string dir = temp.path();
+  std::ofstream(dir + "/state.yaml") << "from-file: yes\n";
   LiveContext live("c", ActionEnv("c"), ActionState(), 4);
   EXPECT_EQ(live.Handle({"c", "is-leader", "/", "", {}}).out, "True\n");
   EXPECT_EQ(live.Handle({"c", "action-set", "/", "", {"password=hunter2"}}).exit_code, 0);
-  EXPECT_EQ(live.Handle({"c", "state-set", dir.path(), "", {"--file", "state.yaml"}}).exit_code, 0);
+  EXPECT_EQ(live.Handle({"c", "state-set", dir, "", {"--file", "state.yaml"}}).exit_code, 0);
   EXPECT_EQ(live.state().stored_state.at("from-file"), "yes");
   EXPECT_EQ(live.state().action->results.dump(), R"({"password":"hunter2"})");
   const auto& calls = live.calls();
