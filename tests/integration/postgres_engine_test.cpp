@@ -98,6 +98,19 @@ using PgHarness = ServerHarness<PgTraits>;
 
 using PgEngineTest = contract::EngineContract<PgHarness>;
 
+// Runs one statement on `conn`, outside a transaction block.
+void Execute(pqxx::connection& conn, const std::string& sql) {
+  pqxx::nontransaction tx(conn);
+  tx.exec0(sql);
+}
+
+// The single value `query` returns with $1 bound to `param`.
+template <typename T>
+T ValueOf(pqxx::connection& conn, const std::string& query, const std::string& param) {
+  pqxx::nontransaction tx(conn);
+  return tx.exec_params1(query, param)[0].as<T>();
+}
+
 TEST_F(PgEngineTest, ObjectsOwnedByTheUserItselfAreHandedToTheOwnerRoleOnDrop) {
   const std::string db = Name("db");
   const std::string first = MakeUserWithDatabase("a", db, "Password-A");
@@ -136,30 +149,18 @@ TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterATakeOver) {
   engine().EnsureDatabase(db);
   auto admin = harness_.Admin();
   const auto public_can_connect = [&] {
-    pqxx::nontransaction tx(*admin);
-    return tx.exec_params1("SELECT has_database_privilege('public', $1, 'CONNECT')", db)[0]
-        .as<bool>();
-  };
-  const auto owner = [&] {
-    pqxx::nontransaction tx(*admin);
-    return tx.exec_params1("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1",
-                           db)[0]
-        .as<std::string>();
+    return ValueOf<bool>(*admin, "SELECT has_database_privilege('public', $1, 'CONNECT')", db);
   };
   ASSERT_FALSE(public_can_connect());
-  {
-    pqxx::nontransaction tx(*admin);
-    tx.exec0("GRANT CONNECT ON DATABASE " + tx.quote_name(db) + " TO PUBLIC");
-  }
+  Execute(*admin, "GRANT CONNECT ON DATABASE " + admin->quote_name(db) + " TO PUBLIC");
   engine().EnsureDatabase(db);
   EXPECT_FALSE(public_can_connect()) << "PUBLIC's CONNECT revoked again";
-  {
-    pqxx::nontransaction tx(*admin);
-    tx.exec0("ALTER DATABASE " + tx.quote_name(db) + " OWNER TO " +
-             tx.quote_name(harness_.config().user));
-  }
+  Execute(*admin, "ALTER DATABASE " + admin->quote_name(db) + " OWNER TO " +
+                      admin->quote_name(harness_.config().user));
   engine().EnsureDatabase(db);
-  EXPECT_EQ(owner(), core::DatabaseOwnerRole(db));
+  EXPECT_EQ(ValueOf<std::string>(
+                *admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", db),
+            core::DatabaseOwnerRole(db));
 }
 
 // Users reach their database through the owner role's membership, not through grants of their
@@ -169,9 +170,8 @@ TEST_F(PgEngineTest, DatabaseAclDoesNotGrowWithItsUsers) {
   engine().EnsureDatabase(db);
   auto admin = harness_.Admin();
   const auto acl = [&] {
-    pqxx::nontransaction tx(*admin);
-    return tx.exec_params1("SELECT datacl::text FROM pg_database WHERE datname = $1", db)[0]
-        .as<std::string>();
+    return ValueOf<std::string>(*admin, "SELECT datacl::text FROM pg_database WHERE datname = $1",
+                                db);
   };
   const std::string before = acl();
   const std::string first = MakeUserWithDatabase("one", db, "Password-One-1");
@@ -234,8 +234,7 @@ class LogEveryStatementOf {
       "log_statement = 'all'", "log_min_duration_statement = 0",
       "log_transaction_sample_rate = 1", "log_min_error_statement = 'error'"};
   void Alter(const std::string& clause) {
-    pqxx::nontransaction tx(admin_);
-    tx.exec0("ALTER ROLE " + tx.quote_name(role_) + " " + clause);
+    Execute(admin_, "ALTER ROLE " + admin_.quote_name(role_) + " " + clause);
   }
   pqxx::connection& admin_;
   std::string role_;
@@ -268,10 +267,8 @@ class ServerRecords {
 
 // The first 20 characters of the StoredKey of `user`'s SCRAM verifier.
 std::string StoredKeyOf(pqxx::connection& admin, const std::string& user) {
-  pqxx::nontransaction tx(admin);
   const std::string verifier =
-      tx.exec_params1("SELECT rolpassword FROM pg_authid WHERE rolname = $1", user)[0]
-          .as<std::string>();
+      ValueOf<std::string>(admin, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", user);
   EXPECT_EQ(verifier.rfind("SCRAM-SHA-256$4096:", 0), 0u) << "stored as a SCRAM verifier";
   return verifier.substr(verifier.find('$', 14) + 1, 20);
 }
@@ -322,19 +319,13 @@ TEST_F(PgEngineTest, AFailedPasswordStatementIsLoggedWithoutItsText) {
   pqxx::work holding(*holder);
   holding.exec0("ALTER ROLE " + holding.quote_name(user) + " CONNECTION LIMIT 5");
   const std::string operator_role = admin->quote_name(harness_.config().user);
-  {
-    pqxx::nontransaction tx(*admin);
-    tx.exec0("ALTER ROLE " + operator_role + " SET lock_timeout = '200ms'");
-  }
+  Execute(*admin, "ALTER ROLE " + operator_role + " SET lock_timeout = '200ms'");
   {
     LogEveryStatementOf logged(*admin, harness_.config().user);
     auto engine = db::ConnectPostgres(harness_.config());
     EXPECT_THROW(engine->SetPassword(user, clear_password), db::DbError);
   }
-  {
-    pqxx::nontransaction tx(*admin);
-    tx.exec0("ALTER ROLE " + operator_role + " RESET lock_timeout");
-  }
+  Execute(*admin, "ALTER ROLE " + operator_role + " RESET lock_timeout");
   holding.abort();
   EXPECT_TRUE(CanLogin(user, old_password, db)) << "the failed change was rolled back";
   const std::string text = records.Text();
