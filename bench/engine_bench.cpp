@@ -174,9 +174,9 @@ struct Phases {
   }
 };
 
-// Runs `operation(engine, i)` for every i in [0, count), split over the engines, one thread per
-// engine (user i goes to engine i % engines.size()). Wall time runs from the common start to the
-// last thread's end.
+// Runs `operation(*engines[t], i)` for every i in [0, count), split over the engines, one
+// thread per engine (user i goes to engine i % engines.size()). Wall time runs from the common
+// start to the last thread's end.
 template <typename Session, typename Operation>
 Phase TimePhase(std::vector<Session>& engines, int count, Operation operation) {
   const std::size_t threads = engines.size();
@@ -213,6 +213,37 @@ Phase TimePhase(std::vector<Session>& engines, int count, Operation operation) {
     phase.latencies_ms.insert(phase.latencies_ms.end(), part.begin(), part.end());
   }
   return phase;
+}
+
+// Both phases of every run: `count` fresh names "<stem>_<tag>_<i>" (a new random tag per run),
+// created with `create(session, name, i)`, then removed with `remove(session, name)`, each phase
+// timed over all sessions (TimePhase).
+struct CreateAndRemove {
+  Phases create;
+  Phases remove;
+};
+
+template <typename Session, typename Create, typename Remove>
+CreateAndRemove TimeRuns(std::vector<Session>& sessions, const Options& options,
+                         const std::string& stem, Create create, Remove remove) {
+  CreateAndRemove phases;
+  for (int run = 0; run < options.runs; ++run) {
+    const std::string tag = grantor::adapters::RandomHex(3);
+    std::vector<std::string> names;
+    for (int i = 0; i < options.count; ++i) {
+      names.push_back(stem + "_" + tag + "_" + std::to_string(i));
+    }
+    const auto name = [&](int i) -> const std::string& {
+      return names[static_cast<std::size_t>(i)];
+    };
+    phases.create.runs.push_back(TimePhase(sessions, options.count, [&](auto& session, int i) {
+      create(session, name(i), i);
+    }));
+    phases.remove.runs.push_back(TimePhase(sessions, options.count, [&](auto& session, int i) {
+      remove(session, name(i));
+    }));
+  }
+  return phases;
 }
 
 int RunScram(const Options& options) {
@@ -256,37 +287,32 @@ int RunPostgresFloor(const Options& options) {
     sessions.push_back(std::make_unique<pqxx::connection>(
         grantor::db::postgres::BuildConninfo(config, config.dbname, "")));
   }
-  Phases create;
-  Phases drop;
-  for (int run = 0; run < options.runs; ++run) {
-    const std::string tag = grantor::adapters::RandomHex(3);
-    std::vector<std::string> names;
-    std::vector<std::string> verifiers;
-    for (int i = 0; i < options.count; ++i) {
-      names.push_back("floor_" + tag + "_" + std::to_string(i));
-      verifiers.push_back(
-          grantor::db::postgres::ScramSha256Verifier(grantor::adapters::GeneratePassword()));
-    }
-    create.runs.push_back(TimePhase(sessions, options.count, [&](pqxx::connection& conn, int i) {
-      const auto at = static_cast<std::size_t>(i);
-      pqxx::nontransaction tx(conn);
-      tx.exec0("CREATE ROLE " + tx.quote_name(names[at]) + " LOGIN PASSWORD " +
-               tx.quote(verifiers[at]));
-    }));
-    drop.runs.push_back(TimePhase(sessions, options.count, [&](pqxx::connection& conn, int i) {
-      pqxx::nontransaction tx(conn);
-      tx.exec0("DROP ROLE " + tx.quote_name(names[static_cast<std::size_t>(i)]));
-    }));
+  std::vector<std::string> verifiers;  // computed before the clock starts
+  for (int i = 0; i < options.count; ++i) {
+    verifiers.push_back(
+        grantor::db::postgres::ScramSha256Verifier(grantor::adapters::GeneratePassword()));
   }
+  const auto phases = TimeRuns(
+      sessions, options, "floor",
+      [&](pqxx::connection& conn, const std::string& name, int i) {
+        pqxx::nontransaction tx(conn);
+        tx.exec0("CREATE ROLE " + tx.quote_name(name) + " LOGIN PASSWORD " +
+                 tx.quote(verifiers[static_cast<std::size_t>(i)]));
+      },
+      [](pqxx::connection& conn, const std::string& name) {
+        pqxx::nontransaction tx(conn);
+        tx.exec0("DROP ROLE " + tx.quote_name(name));
+      });
   const nlohmann::json result = {{"engine", options.engine},
                                  {"count", options.count},
                                  {"connections", options.connections},
                                  {"runs", options.runs},
-                                 {"create-role", create.Summary()},
-                                 {"drop-role", drop.Summary()}};
+                                 {"create-role", phases.create.Summary()},
+                                 {"drop-role", phases.remove.Summary()}};
   std::ofstream(options.out) << result.dump(1) << "\n";
   const auto& made = result["create-role"];
-  std::printf("| PostgreSQL alone: CREATE ROLE ... PASSWORD '<verifier>' | %d | %d | %.0f | %.2f | %.2f |\n",
+  std::printf("| PostgreSQL alone: CREATE ROLE ... PASSWORD '<verifier>' | %d | %d | %.0f | %.2f "
+              "| %.2f |\n",
               options.connections, options.count, made["per-second"].get<double>(),
               made["median-ms"].get<double>(), made["p95-ms"].get<double>());
   return 0;
@@ -300,23 +326,18 @@ int Run(const Options& options) {
   const std::string database = "grantor_bench";
   engines.front()->EnsureDatabase(database);
 
-  Phases create;
-  Phases drop;
-  for (int run = 0; run < options.runs; ++run) {
-    const std::string tag = grantor::adapters::RandomHex(3);
-    std::vector<std::string> users;
-    for (int i = 0; i < options.count; ++i) users.push_back("bench_" + tag + "_" + std::to_string(i));
-    create.runs.push_back(TimePhase(engines, options.count, [&](grantor::db::Engine& engine, int i) {
-      grantor::db::UserSpec spec;
-      spec.name = users[static_cast<std::size_t>(i)];
-      spec.password = grantor::adapters::GeneratePassword();
-      spec.database = database;
-      engine.EnsureUser(spec);
-    }));
-    drop.runs.push_back(TimePhase(engines, options.count, [&](grantor::db::Engine& engine, int i) {
-      engine.DropUser(users[static_cast<std::size_t>(i)]);
-    }));
-  }
+  const auto phases = TimeRuns(
+      engines, options, "bench",
+      [&](grantor::db::Engine& engine, const std::string& name, int) {
+        grantor::db::UserSpec spec;
+        spec.name = name;
+        spec.password = grantor::adapters::GeneratePassword();
+        spec.database = database;
+        engine.EnsureUser(spec);
+      },
+      [](grantor::db::Engine& engine, const std::string& name) { engine.DropUser(name); });
+  const Phases& create = phases.create;
+  const Phases& drop = phases.remove;
 
   const auto info = engines.front()->Server();
   nlohmann::json result = {{"engine", options.engine},

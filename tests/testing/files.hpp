@@ -20,7 +20,9 @@ class TempDir {
  public:
   explicit TempDir(std::string_view prefix, const std::filesystem::path& parent = "/tmp") {
     std::string pattern = (parent / (std::string(prefix) + "-XXXXXX")).string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed: " + pattern);
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp failed: " + pattern);
+    }
     path_ = pattern;
   }
   ~TempDir() {
