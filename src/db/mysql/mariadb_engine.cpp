@@ -30,7 +30,8 @@ constexpr Dialect kDialect = Dialect::kMySql;
 constexpr unsigned int kDefaultPort = 3306;
 constexpr unsigned int kIoTimeoutSeconds = 60;
 constexpr unsigned int kUnknownThread = 1094;
-constexpr std::string_view kQueryLogsOff = "SET SESSION sql_log_off = 1, SESSION slow_query_log = 0";
+constexpr std::string_view kQueryLogsOff =
+    "SET SESSION sql_log_off = 1, SESSION slow_query_log = 0";
 constexpr std::string_view kQueryLogsDefault =
     "SET SESSION sql_log_off = DEFAULT, SESSION slow_query_log = DEFAULT";
 
@@ -70,14 +71,15 @@ class MariaDbEngine final : public Engine {
   MYSQL* Conn();
   void ApplyTls(MYSQL* handle) const;
   void RequireNegotiatedTls(MYSQL* handle) const;
-  [[noreturn]] void Fail(std::string_view what, std::string_view secret = {});
+  DbError LastError(std::string_view what, std::string_view secret = {});
+  [[noreturn]] void Fail(std::string_view what, std::string_view secret = {}) {
+    throw LastError(what, secret);
+  }
   void Exec(const std::string& sql, std::string_view what, std::string_view secret = {});
   Rows Query(const std::string& sql, std::string_view what);
   std::string Literal(std::string_view text);
   std::string Account(const std::string& user) { return Literal(user) + "@'%'"; }
   void SyncGlobalPrivileges(const std::string& user, const ExtraRoles& roles);
-  template <typename Fn>
-  void HiddenFromQueryLogs(Fn&& statements);
   void KillSessions(const std::string& user);
 
   ConnectionConfig config_;
@@ -140,42 +142,43 @@ MYSQL* MariaDbEngine::Conn() {
           ? Flavour::kMariaDb
           : Flavour::kMySql;
   // Setting the session's log switches to their defaults changes nothing, and succeeds exactly
-  // when this account may switch them off (HiddenFromQueryLogs).
+  // when this account may switch them off (Exec).
   can_hide_from_query_logs_ = flavour_ == Flavour::kMariaDb &&
                               mysql_query(conn_.get(), kQueryLogsDefault.data()) == 0;
   return conn_.get();
 }
 
-// Runs `statements` (which carry a password) with the session's general and slow query logs
-// off, when this account may do that: MariaDB writes statements to both logs as they arrive,
-// passwords included. Without the privilege the server's own log settings decide. Should the
-// logs not be restored, the connection is dropped so that no later statement goes unlogged.
-template <typename Fn>
-void MariaDbEngine::HiddenFromQueryLogs(Fn&& statements) {
-  if (!can_hide_from_query_logs_) return statements();
-  Exec(std::string(kQueryLogsOff), "hide from the query logs");
-  try {
-    statements();
-  } catch (...) {
-    conn_.reset();
-    throw;
-  }
-  if (mysql_query(conn_.get(), kQueryLogsDefault.data()) != 0) conn_.reset();
-}
-
-void MariaDbEngine::Fail(std::string_view what, std::string_view secret) {
+// The connection's last error as a DbError, `secret` and the admin password redacted. A
+// connection error drops the connection, so that the next call reconnects.
+DbError MariaDbEngine::LastError(std::string_view what, std::string_view secret) {
   const unsigned int code = mysql_errno(conn_.get());
   const ErrorKind kind = KindFromErrno(code);
   std::string message = std::string(what) + ": " + mysql_error(conn_.get());
   message = RedactSecret(RedactSecret(std::move(message), secret), config_.password);
-  if (kind == ErrorKind::kConnection) conn_.reset();  // reconnect on the next call
-  throw DbError(kind, std::to_string(code), message);
+  if (kind == ErrorKind::kConnection) conn_.reset();
+  return DbError(kind, std::to_string(code), message);
 }
 
+// Runs `sql`. A non-empty `secret` marks a statement that carries it: `secret` is redacted from
+// any error, and, when this account may (can_hide_from_query_logs_), the statement runs with the
+// session's general and slow query logs off, since MariaDB writes statements to both as they
+// arrive, passwords included (otherwise the server's own log settings decide). A connection on
+// which the logs could not be switched back on is dropped, so no later statement goes unlogged.
 void MariaDbEngine::Exec(const std::string& sql, std::string_view what, std::string_view secret) {
   MYSQL* handle = Conn();
-  if (mysql_real_query(handle, sql.data(), sql.size()) != 0) Fail(what, secret);
+  const bool hidden = !secret.empty() && can_hide_from_query_logs_;
+  if (hidden && mysql_real_query(handle, kQueryLogsOff.data(), kQueryLogsOff.size()) != 0) {
+    Fail("hide from the query logs");
+  }
+  if (mysql_real_query(handle, sql.data(), sql.size()) != 0) {
+    DbError error = LastError(what, secret);
+    if (hidden) conn_.reset();
+    throw error;
+  }
   std::unique_ptr<MYSQL_RES, ResultFreer> discard(mysql_store_result(handle));
+  if (hidden && mysql_real_query(handle, kQueryLogsDefault.data(), kQueryLogsDefault.size()) != 0) {
+    conn_.reset();
+  }
 }
 
 Rows MariaDbEngine::Query(const std::string& sql, std::string_view what) {
@@ -249,14 +252,12 @@ void MariaDbEngine::EnsureUser(const UserSpec& spec) {
   }
   const std::string account = Account(spec.name);
   const std::string password = Literal(spec.password);
-  HiddenFromQueryLogs([&] {
-    Exec("CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + password, "create user",
-         spec.password);
-    // Also the update path for an existing user; ACCOUNT UNLOCK undoes a DropUser that failed
-    // after locking.
-    Exec("ALTER USER " + account + " IDENTIFIED BY " + password + " ACCOUNT UNLOCK",
-         "update user", spec.password);
-  });
+  Exec("CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + password, "create user",
+       spec.password);
+  // Also the update path for an existing user; ACCOUNT UNLOCK undoes a DropUser that failed
+  // after locking.
+  Exec("ALTER USER " + account + " IDENTIFIED BY " + password + " ACCOUNT UNLOCK", "update user",
+       spec.password);
   SyncGlobalPrivileges(spec.name, spec.extra_roles);
   if (spec.database) {
     Exec("GRANT ALL PRIVILEGES ON " + QuoteGrantDatabase(*spec.database) + ".* TO " + account,
@@ -306,10 +307,8 @@ void MariaDbEngine::SetPassword(const std::string& user, const std::string& pass
   if (!UserExists(user)) {
     throw DbError(ErrorKind::kNotFound, "1133", "set password: user '" + user + "' does not exist");
   }
-  HiddenFromQueryLogs([&] {
-    Exec("ALTER USER " + Account(user) + " IDENTIFIED BY " + Literal(password), "set password",
-         password);
-  });
+  Exec("ALTER USER " + Account(user) + " IDENTIFIED BY " + Literal(password), "set password",
+       password);
 }
 
 void MariaDbEngine::KillSessions(const std::string& user) {
