@@ -73,6 +73,19 @@ class ProviderTest : public ::testing::TestWithParam<Flavor> {
 
   bool CanLogIn(const Login& login) { return Connect(engine(), login)->connected(); }
 
+  // Every log the model keeps: each unit's juju-log file, and history.jsonl (every hook's
+  // environment, tool calls, stdout and stderr).
+  std::string AllLogs() const {
+    const fs::path dir = model_.dir() / "model";
+    std::string text = testing::ReadWholeFile(dir / "history.jsonl");
+    if (fs::exists(dir / "logs")) {
+      for (const auto& entry : fs::directory_iterator(dir / "logs")) {
+        text += testing::ReadWholeFile(entry.path());
+      }
+    }
+    return text;
+  }
+
   // Runs `sql` as the admin with "{}" replaced by `value` as a literal; first value.
   std::string AdminValue(const std::string& sql, const std::string& value) {
     auto session = Open(MaintenanceLogin(engine(), server_));
@@ -239,14 +252,21 @@ TEST_P(ProviderTest, HostileRequestsBlockTheirRelationOnlyAndCreateNothing) {
 
   // The well-behaved application is served all along.
   ExpectStatus("good/0", "active", prefix + "r" + std::to_string(good_id));
-  EXPECT_TRUE(CanLogIn(LoginWith(ShowCredentials("good/0"))));
+  const Login good = LoginWith(ShowCredentials("good/0"));
+  EXPECT_TRUE(CanLogIn(good));
 
   model_.Juju({"remove-relation", "evil", kProvider});
   ExpectStatus(kProviderUnit, "blocked", "relation database:" + std::to_string(greedy_id));
   ExpectStatus(kProviderUnit, "blocked", GetParam().forbidden_role);
   model_.Juju({"remove-relation", "greedy", kProvider});
   ExpectStatus(kProviderUnit, "active", "");
-  EXPECT_TRUE(CanLogIn(LoginWith(ShowCredentials("good/0"))));
+  EXPECT_TRUE(CanLogIn(good));
+
+  // No log names the password that was issued, nor the admin's.
+  const std::string logs = AllLogs();
+  ASSERT_NE(logs.find(good.user), std::string::npos) << "the logs record the provisioning";
+  EXPECT_EQ(logs.find(good.password), std::string::npos);
+  EXPECT_EQ(logs.find(server_.password), std::string::npos);
 }
 
 // Reads what a legacy requirer unit recorded from `remote_unit` (its received-*.json).
