@@ -1,0 +1,33 @@
+#include "grantor/core/audit.hpp"
+
+namespace grantor::core {
+
+std::string_view AuditEventName(AuditEvent event) {
+  switch (event) {
+    case AuditEvent::kGrant:
+      return "grant";
+    case AuditEvent::kRotate:
+      return "rotate";
+    case AuditEvent::kRevoke:
+      return "revoke";
+    case AuditEvent::kRefuse:
+      return "refuse";
+  }
+  return "unknown";
+}
+
+nlohmann::json AuditToJson(const AuditRecord& record) {
+  nlohmann::json out{{"time", record.time},
+                     {"event", AuditEventName(record.event)},
+                     {"relation-id", record.relation_id},
+                     {"endpoint", record.endpoint},
+                     {"remote-app", record.remote_app},
+                     {"database", record.database},
+                     {"user", record.user},
+                     {"roles", record.roles},
+                     {"outcome", record.outcome}};
+  if (!record.reason.empty()) out["reason"] = record.reason;
+  return out;
+}
+
+}  // namespace grantor::core
