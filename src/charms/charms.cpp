@@ -5,12 +5,15 @@
 
 namespace grantor::charms {
 
-charm::Router MakePostgresqlCharm(EngineFactory engines, PasswordSource passwords) {
-  return MakeProviderCharm(PostgresqlSpec(), std::move(engines), std::move(passwords));
+charm::Router MakePostgresqlCharm(EngineFactory engines, PasswordSource passwords,
+                                  std::shared_ptr<core::AuditSink> audit) {
+  return MakeProviderCharm(PostgresqlSpec(), std::move(engines), std::move(passwords),
+                           std::move(audit));
 }
 
-charm::Router MakeMysqlCharm(EngineFactory engines, PasswordSource passwords) {
-  return MakeProviderCharm(MysqlSpec(), std::move(engines), std::move(passwords));
+charm::Router MakeMysqlCharm(EngineFactory engines, PasswordSource passwords,
+                              std::shared_ptr<core::AuditSink> audit) {
+  return MakeProviderCharm(MysqlSpec(), std::move(engines), std::move(passwords), std::move(audit));
 }
 
 }  // namespace grantor::charms

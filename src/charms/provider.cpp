@@ -491,7 +491,9 @@ ProviderSpec MysqlSpec() {
   return spec;
 }
 
-charm::Router MakeProviderCharm(ProviderSpec spec, EngineFactory engines, PasswordSource passwords) {
+charm::Router MakeProviderCharm(ProviderSpec spec, EngineFactory engines, PasswordSource passwords,
+                                std::shared_ptr<core::AuditSink> audit) {
+  (void)audit;  // wired by the audit trail (issue 14)
   charm::Router router;
   router.On(EventKind::kInstall, [](const juju::HookContext&, juju::JujuBackend& backend) {
     backend.StatusSet(juju::Status::Maintenance("installing"));

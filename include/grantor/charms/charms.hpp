@@ -8,9 +8,11 @@
 namespace grantor::charms {
 
 /// The root charm: PostgreSQL access for integrated applications.
-charm::Router MakePostgresqlCharm(EngineFactory engines, PasswordSource passwords);
+charm::Router MakePostgresqlCharm(EngineFactory engines, PasswordSource passwords,
+                                  std::shared_ptr<core::AuditSink> audit = nullptr);
 /// charms/mysql: MySQL / MariaDB access for integrated applications.
-charm::Router MakeMysqlCharm(EngineFactory engines, PasswordSource passwords);
+charm::Router MakeMysqlCharm(EngineFactory engines, PasswordSource passwords,
+                              std::shared_ptr<core::AuditSink> audit = nullptr);
 /// charms/data-integrator: credentials for applications outside Juju.
 charm::Router MakeDataIntegratorCharm();
 

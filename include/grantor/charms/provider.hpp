@@ -3,10 +3,12 @@
 // parameterised by a ProviderSpec (endpoints, dialect, URI scheme) and by the engine factory.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "grantor/charm/router.hpp"
+#include "grantor/core/audit.hpp"
 #include "grantor/core/naming.hpp"
 #include "grantor/db/config.hpp"
 #include "grantor/db/engine.hpp"
@@ -45,6 +47,8 @@ inline constexpr const char* kOperatorSecretLabel = "operator-credentials";
 
 /// Builds the router of a provider charm: lifecycle hooks, every relation hook of the modern and
 /// legacy endpoints, the set-password and get-password actions, and a reconcile after every hook.
-charm::Router MakeProviderCharm(ProviderSpec spec, EngineFactory engines, PasswordSource passwords);
+/// `audit` receives one record per grant, rotation, revocation and refusal (nullptr: none).
+charm::Router MakeProviderCharm(ProviderSpec spec, EngineFactory engines, PasswordSource passwords,
+                                std::shared_ptr<core::AuditSink> audit = nullptr);
 
 }  // namespace grantor::charms
