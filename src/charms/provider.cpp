@@ -110,24 +110,32 @@ class Reconciler {
   // --- operator bootstrap --------------------------------------------------------------------
 
   // Returns an engine connected as the internal operator, creating that user from the admin
-  // credentials the first time. nullptr (with a Blocked status) when the admin secret is
+  // credentials the first time (with exactly the privileges the policy needs). On the hooks
+  // that reconcile everything it also checks the operator's privileges and, when they drifted
+  // (an account made by an older release, or a policy that changed), brings them back to the
+  // least set with the admin account. nullptr (with a Blocked status) when the admin secret is
   // unusable. Throws DbError{kConnection} when the server cannot be reached.
   db::EnginePtr ConnectAsOperator(charm::StatusCollector& status) {
     auto operator_credentials = ReadOwnSecret(backend_, kOperatorSecretLabel);
     if (operator_credentials.contains("password")) {
-      return engines_(WithUser(names_.OperatorUser(), operator_credentials["password"]));
-    }
-    auto admin = ReadAdminCredentials(backend_, config_.admin_secret, context_.app_name);
-    if (auto* problem = std::get_if<core::Problem>(&admin)) {
-      status.Add(juju::Status::Blocked(problem->message));
+      const auto login = WithUser(names_.OperatorUser(), operator_credentials["password"]);
+      auto engine = engines_(login);
+      if (!IsFullReconcileEvent(context_.kind)) return engine;
+      switch (RepairOperatorDrift(*engine, status)) {
+        case Repair::kNone:
+          return engine;
+        case Repair::kRepaired:
+          return engines_(login);  // a new session, with the new privileges
+        case Repair::kImpossible:
+          break;
+      }
       return nullptr;
     }
-    const auto& [admin_user, admin_password] = std::get<AdminCredentials>(admin);
-    auto admin_engine = engines_(WithUser(admin_user, admin_password));
+    auto admin_engine = AdminEngine(status);
+    if (!admin_engine) return nullptr;
     const std::string password = passwords_();
-    admin_engine->EnsureUser(db::UserSpec{names_.OperatorUser(), password, std::nullopt,
-                                          {db::ExtraRole::kSuperuser, db::ExtraRole::kCreateDb,
-                                           db::ExtraRole::kCreateRole}});
+    admin_engine->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), password,
+                                                  core::OperatorNeedsSuperuser(config_.policy)});
     juju::SecretOptions options;
     options.label = kOperatorSecretLabel;
     options.description = "grantor internal operator user";
@@ -136,10 +144,38 @@ class Reconciler {
     return engines_(WithUser(names_.OperatorUser(), password));
   }
 
+  // An engine logged in as the admin account of config admin-credentials, or nullptr with a
+  // Blocked status when its secret is unusable.
+  db::EnginePtr AdminEngine(charm::StatusCollector& status) {
+    auto admin = ReadAdminCredentials(backend_, config_.admin_secret, context_.app_name);
+    if (auto* problem = std::get_if<core::Problem>(&admin)) {
+      status.Add(juju::Status::Blocked(problem->message));
+      return nullptr;
+    }
+    const auto& [admin_user, admin_password] = std::get<AdminCredentials>(admin);
+    return engines_(WithUser(admin_user, admin_password));
+  }
+
+  enum class Repair { kNone, kRepaired, kImpossible };
+
+  // Brings the operator's privileges back to the policy's set with the admin account.
+  // kImpossible (with a Blocked status) when the admin secret is unusable.
+  Repair RepairOperatorDrift(db::Engine& engine, charm::StatusCollector& status) {
+    const bool superuser = core::OperatorNeedsSuperuser(config_.policy);
+    const auto drift = engine.OperatorDrift(superuser);
+    if (!drift) return Repair::kNone;
+    spdlog::info("internal user {} {}: restoring its privileges", names_.OperatorUser(), *drift);
+    auto admin = AdminEngine(status);
+    if (!admin) return Repair::kImpossible;
+    admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), std::nullopt, superuser});
+    return Repair::kRepaired;
+  }
+
   db::ConnectionConfig WithUser(const std::string& user, const std::string& password) const {
     db::ConnectionConfig connection = config_.server;
     connection.user = user;
     connection.password = password;
+    connection.instance_prefix = names_.prefix();
     return connection;
   }
 
@@ -162,7 +198,10 @@ class Reconciler {
     return *live_;
   }
 
+  // The relation whose relation-broken runs is gone, even where relation-ids still lists it
+  // (Juju before 3.4 does so during the relation's own relation-broken).
   bool IsLive(int relation_id) {
+    if (IsBrokenOwnRelation() && context_.relation->id == relation_id) return false;
     for (const auto& relation : LiveRelations()) {
       if (relation.id == relation_id) return true;
     }
@@ -193,7 +232,13 @@ class Reconciler {
   }
 
   std::vector<RelationRef> RelationsToReconcile() {
-    if (IsFullReconcileEvent(context_.kind)) return LiveRelations();
+    if (IsFullReconcileEvent(context_.kind)) {
+      std::vector<RelationRef> relations;
+      for (const auto& relation : LiveRelations()) {
+        if (IsLive(relation.id)) relations.push_back(relation);
+      }
+      return relations;
+    }
     std::vector<RelationRef> relations;
     if (IsEventOwnLiveRelation()) relations.push_back(*context_.relation);
     const auto pending = problems_.PendingIds();
@@ -203,7 +248,9 @@ class Reconciler {
     }
     for (const auto& relation : LiveRelations()) {
       const bool is_event_relation = IsEventOwnLiveRelation() && context_.relation->id == relation.id;
-      if (!is_event_relation && problems_.IsPending(relation.id)) relations.push_back(relation);
+      if (!is_event_relation && IsLive(relation.id) && problems_.IsPending(relation.id)) {
+        relations.push_back(relation);
+      }
     }
     return relations;
   }
@@ -251,11 +298,14 @@ class Reconciler {
     }
     const auto& request = std::get<core::DatabaseRequest>(parsed);
     if (request.database.empty()) return;  // the requirer has not asked yet
+    const core::AccessRequest access{relation.ToString(), request.database, request.extra_roles,
+                                     "extra-user-roles"};
+    if (RefusedByPolicy(relation, access)) return;
 
     const auto local = backend_.RelationGet(relation, context_.app_name, Scope::kApp);
     const std::string user = names_.RelationUser(relation.id);
     std::string password = PublishedPassword(local);
-    EnsureUser(user, password, request.database, request.extra_roles);
+    if (!EnsureUser(relation, user, password, access)) return;
 
     core::Credentials credentials = BaseCredentials(user, password, request.database);
     auto publication = core::Publish(credentials, request.requested_secrets);
@@ -273,12 +323,16 @@ class Reconciler {
       return;
     }
     const std::string database = std::get<std::string>(parsed);
+    core::AccessRequest access{relation.ToString(), database, {}, "extra-user-roles"};
+    if (legacy.superuser) {
+      access.roles.insert(db::ExtraRole::kSuperuser);
+      access.roles_source = "the " + legacy.name + " endpoint";
+    }
+    if (RefusedByPolicy(relation, access)) return;
     const auto local = backend_.RelationGet(relation, context_.app_name, Scope::kApp);
     const std::string user = names_.RelationUser(relation.id);
     std::string password = Get(local, "password");
-    db::ExtraRoles roles;
-    if (legacy.superuser) roles.insert(db::ExtraRole::kSuperuser);
-    EnsureUser(user, password, database, roles);
+    if (!EnsureUser(relation, user, password, access)) return;
 
     LegacyFields fields{config_.endpoints, user, password, database, Version()};
     core::Fields desired;
@@ -293,17 +347,58 @@ class Reconciler {
     WriteChanges(relation, Scope::kUnit, unit_local, desired, keys);
   }
 
-  // Creates the database and the user unless both are already in place with a published
-  // password. `password` is filled with a new one when nothing was published yet.
-  void EnsureUser(const std::string& user, std::string& password, const std::string& database,
-                  const db::ExtraRoles& roles) {
+  // Whether the operator's policy refuses the roles of `access` (a Blocked message for the
+  // relation then; nothing on the server is read or changed).
+  bool RefusedByPolicy(const RelationRef& relation, const core::AccessRequest& access) {
+    if (access.roles.empty()) return false;
+    auto problem = core::CheckRolesAllowed(access, config_.policy);
+    if (!problem) problem = core::CheckRolesSafe(access, Server());
+    if (!problem) return false;
+    problems_.Set(relation.id, problem->message);
+    return true;
+  }
+
+  // Creates (or adopts) the database and the user unless both are already in place with a
+  // published password. `password` is filled with a new one when nothing was published yet.
+  // False when the policy refuses the database (a Blocked message for the relation; nothing on
+  // the server changed).
+  bool EnsureUser(const RelationRef& relation, const std::string& user, std::string& password,
+                  const core::AccessRequest& access) {
     const bool published = !password.empty();
-    if (published && UserExists(user) && engine_->DatabaseExists(database)) return;
+    if (published && UserExists(user) && engine_->DatabaseExists(access.database)) return true;
+    auto action = core::DecideDatabase(access, config_.policy,
+                                       engine_->InspectDatabase(access.database));
+    if (auto* problem = std::get_if<core::Problem>(&action)) {
+      problems_.Set(relation.id, problem->message);
+      return false;
+    }
+    if (std::get<core::DatabaseAction>(action) == core::DatabaseAction::kAdopt) {
+      AdoptDatabase(access.database);
+    } else {
+      engine_->EnsureDatabase(access.database);
+    }
     if (!published) password = passwords_();
-    engine_->EnsureDatabase(database);
-    engine_->EnsureUser(db::UserSpec{user, password, database, roles});
+    engine_->EnsureUser(db::UserSpec{user, password, access.database, access.roles});
     if (observed_users_) observed_users_->insert(user);
-    spdlog::info("provisioned user {} on database {}", user, database);
+    spdlog::info("provisioned user {} on database {}", user, access.database);
+    return true;
+  }
+
+  // Adoption needs rights over a database the operator does not own: the admin account's.
+  void AdoptDatabase(const std::string& database) {
+    charm::StatusCollector unused;
+    auto admin = AdminEngine(unused);
+    if (!admin) {
+      throw db::DbError(db::ErrorKind::kAccessDenied, "",
+                        "adopting database " + database + " needs config admin-credentials");
+    }
+    admin->AdoptDatabase(database);
+    spdlog::info("adopted database {}", database);
+  }
+
+  const db::ServerInfo& Server() {
+    if (!server_) server_ = engine_->Server();
+    return *server_;
   }
 
   // Users of this application as listed by the sweep, else asked of the server.
@@ -345,10 +440,7 @@ class Reconciler {
     return credentials;
   }
 
-  const std::string& Version() {
-    if (!version_) version_ = engine_->ServerVersion();
-    return *version_;
-  }
+  const std::string& Version() { return Server().version; }
 
   // Stores `content` in the relation's group secret (created and granted on first use, a new
   // revision only when the content changed) and records its URI in `app_data`.
@@ -409,8 +501,22 @@ class Reconciler {
     for (const auto& user : *observed_users_) {
       const auto relation_id = names_.RelationIdOfUser(user);
       if (!relation_id || IsLive(*relation_id)) continue;
-      engine_->DropUser(user);
+      DropUser(user);
       spdlog::info("dropped user {} of removed relation {}", user, *relation_id);
+    }
+  }
+
+  // A user the operator may not drop (a superuser made while the policy allowed it, and the
+  // operator has been brought down since) is dropped with the admin account.
+  void DropUser(const std::string& user) {
+    try {
+      engine_->DropUser(user);
+    } catch (const db::DbError& error) {
+      if (error.kind() != db::ErrorKind::kAccessDenied) throw;
+      charm::StatusCollector unused;
+      auto admin = AdminEngine(unused);
+      if (!admin) throw;
+      admin->DropUser(user);
     }
   }
 
@@ -446,7 +552,7 @@ class Reconciler {
   std::optional<std::set<std::string>> observed_users_;  // filled by the sweep only
   std::map<std::string, core::Fields> published_secrets_;
   std::optional<std::vector<RelationRef>> live_;
-  std::optional<std::string> version_;
+  std::optional<db::ServerInfo> server_;
 };
 
 bool SkipsReconcile(EventKind kind) {

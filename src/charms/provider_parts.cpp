@@ -120,6 +120,11 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
       return core::Problem{"config published endpoints must be comma-separated host:port values"};
     }
   }
+  auto policy = core::ParseAccessPolicy(ConfigString(config, "adopt-databases"),
+                                        ConfigString(config, "allowed-extra-user-roles"),
+                                        spec.dialect);
+  if (auto* problem = std::get_if<core::Problem>(&policy)) return *problem;
+  out.policy = std::get<core::AccessPolicy>(policy);
   return out;
 }
 

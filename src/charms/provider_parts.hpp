@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "grantor/charms/provider.hpp"
+#include "grantor/core/access_policy.hpp"
 #include "grantor/core/database_request.hpp"
 #include "grantor/core/publication.hpp"
 #include "grantor/juju/backend.hpp"
@@ -26,6 +27,7 @@ struct ProviderConfig {
   std::string read_only_endpoints;
   bool tls = false;  // the charm's own connection requires TLS (require / verify-*)
   std::string tls_ca;
+  core::AccessPolicy policy;  // adopt-databases, allowed-extra-user-roles
 };
 
 /// Validates the config against allow-lists. A Problem names exactly what to set or fix.

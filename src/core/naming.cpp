@@ -61,12 +61,13 @@ std::optional<std::string> Reserved(std::string_view name, std::string_view what
 }
 
 bool IsReservedPostgresDatabase(const std::string& lower) {
-  return lower == "postgres" || lower == "template0" || lower == "template1";
+  return lower == "postgres" || lower == "template0" || lower == "template1" ||
+         StartsWith(lower, kReservedDatabasePrefix);
 }
 
 bool IsReservedMySqlDatabase(const std::string& lower) {
   return lower == "mysql" || lower == "sys" || lower == "information_schema" ||
-         lower == "performance_schema";
+         lower == "performance_schema" || StartsWith(lower, kReservedDatabasePrefix);
 }
 
 bool IsReservedPostgresUser(const std::string& lower) {
@@ -129,12 +130,12 @@ std::optional<std::string> PasswordProblem(std::string_view password) {
   return std::nullopt;
 }
 
-std::string DatabaseOwnerRole(std::string_view database) {
-  std::string role = std::string(kOwnerRolePrefix) + std::string(database);
-  if (role.size() <= kPostgresMaxName) return role;
-  constexpr std::size_t kKept = 32;
-  return std::string(kOwnerRolePrefix) + std::string(database.substr(0, kKept)) + "_" +
-         ShortDigest(std::string(database), 16);
+std::string PostgresGroupRole(std::string_view instance_prefix, std::uint32_t database_oid) {
+  return std::string(instance_prefix) + "o" + std::to_string(database_oid);
+}
+
+std::string PostgresAdminRole(std::string_view instance_prefix) {
+  return std::string(instance_prefix) + "admin";
 }
 
 std::string Printable(std::string_view untrusted) {

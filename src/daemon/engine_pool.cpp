@@ -9,7 +9,7 @@ namespace {
 bool SameConfig(const db::ConnectionConfig& a, const db::ConnectionConfig& b) {
   return a.host == b.host && a.port == b.port && a.user == b.user && a.password == b.password &&
          a.dbname == b.dbname && a.ssl_mode == b.ssl_mode && a.ssl_ca == b.ssl_ca &&
-         a.connect_timeout == b.connect_timeout;
+         a.connect_timeout == b.connect_timeout && a.instance_prefix == b.instance_prefix;
 }
 
 // The engine a hook receives: forwards to the pool's shared connection.
@@ -23,8 +23,14 @@ class PooledEngine : public db::Engine {
   db::ServerInfo Server() override {
     return Call([](db::Engine& e) { return e.Server(); });
   }
+  db::DatabaseStatus InspectDatabase(const std::string& name) override {
+    return Call([&](db::Engine& e) { return e.InspectDatabase(name); });
+  }
   void EnsureDatabase(const std::string& name) override {
     Call([&](db::Engine& e) { e.EnsureDatabase(name); });
+  }
+  void AdoptDatabase(const std::string& name) override {
+    Call([&](db::Engine& e) { e.AdoptDatabase(name); });
   }
   bool DatabaseExists(const std::string& name) override {
     return Call([&](db::Engine& e) { return e.DatabaseExists(name); });
@@ -45,6 +51,12 @@ class PooledEngine : public db::Engine {
   }
   std::vector<std::string> ListUsers(const std::string& prefix) override {
     return Call([&](db::Engine& e) { return e.ListUsers(prefix); });
+  }
+  void EnsureOperator(const db::OperatorSpec& spec) override {
+    Call([&](db::Engine& e) { e.EnsureOperator(spec); });
+  }
+  std::optional<std::string> OperatorDrift(bool superuser) override {
+    return Call([&](db::Engine& e) { return e.OperatorDrift(superuser); });
   }
 
  private:

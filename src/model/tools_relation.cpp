@@ -2,12 +2,22 @@
 // (juju-contract.md §2.2 and the databag access table of §5.1).
 
 #include <algorithm>
+#include <cstdio>
 #include <regex>
 
 #include "model/tool_common.hpp"
 
 namespace grantor::model {
 namespace {
+
+// True when the Juju version "major.minor[.patch...]" is older than major.minor.
+bool JujuOlderThan(const std::string& version, int major, int minor) {
+  int have_major = 0;
+  int have_minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &have_major, &have_minor) != 2) return false;
+  return have_major < major || (have_major == major && have_minor < minor);
+}
+
 
 using nlohmann::json;
 
@@ -121,9 +131,14 @@ std::string RelationIdsTool(ToolEnv& env) {
   } else {
     throw UsageError("no endpoint name specified");
   }
+  // Juju before 3.4 still lists a relation during its own relation-broken hook.
+  const bool lists_own_broken = JujuOlderThan(env.state.juju_version, 3, 4);
   std::vector<std::string> ids;
   for (const auto& relation : env.state.relations) {
-    if (relation.endpoint == endpoint && !relation.broken) ids.push_back(RelationRefString(relation));
+    const bool own = env.context.relation && env.context.relation->id == relation.id;
+    if (relation.endpoint == endpoint && (!relation.broken || (own && lists_own_broken))) {
+      ids.push_back(RelationRefString(relation));
+    }
   }
   std::sort(ids.begin(), ids.end());
   return FormatOutput(format, json(ids));

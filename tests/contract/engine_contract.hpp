@@ -5,9 +5,19 @@
 // server does not (or the reverse) fails here, which keeps the fake honest.
 //
 // Instantiate with a Harness type that provides:
-//   Harness()                            connects to the engine under test (a fresh server
-//                                        state is not required: every name is unique per test)
-//   db::Engine& engine()
+//   Harness()                            connects to the engine under test as the operator of
+//                                        one grantor application, made least-privileged by the
+//                                        admin account (a fresh server state is not required:
+//                                        every name is unique per test)
+//   db::Engine& engine()                 the operator's engine
+//   db::Engine& admin_engine()           the admin account's engine, same application
+//   void SetOperatorSuperuser(bool)      EnsureOperator through the admin; engine() follows
+//   db::EnginePtr ConnectAsAnotherApplication()
+//                                        an admin engine acting for another application
+//   void CreateForeignDatabase(name, table, row)
+//                                        a database made outside grantor, holding one row
+//   std::vector<std::string> Rows(database, table)
+//                                        what the admin reads in that table
 //   core::Dialect dialect() const
 //   const std::string& prefix() const    unique per test, <= 12 chars, e.g. "gt1a2b3c4d_"
 //   std::unique_ptr<ProbeSession> Login(user, password, database)
@@ -26,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "grantor/core/access_policy.hpp"
 #include "grantor/core/naming.hpp"
 #include "grantor/db/engine.hpp"
 
@@ -56,7 +67,7 @@ class ProbeSession {
     } catch (const ::grantor::db::DbError& grantor_error) {         \
       EXPECT_EQ(::grantor::db::ErrorKindName(grantor_error.kind()), \
                 ::grantor::db::ErrorKindName(expected_kind))        \
-          << #statement ": " << grantor_error.what();               \
+          << #statement ": " << grantor_error.what() << " [" << grantor_error.native_code() << "]"; \
     }                                                               \
   } while (false)
 
@@ -247,7 +258,17 @@ TYPED_TEST_P(EngineContract, CreateDbRoleIsAppliedAndTakenAway) {
       this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made2")));
 }
 
-TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabases) {
+TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabasesOrIsRefused) {
+  const db::ServerInfo server = this->engine().Server();
+  if (core::UnsafeRoleReason(db::ExtraRole::kAdmin, server)) {  // MariaDB: refused, unchanged
+    this->engine().EnsureDatabase(this->Name("db2"));
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("adm"), "Password-X",
+                                                                 this->Name("db2"),
+                                                                 {db::ExtraRole::kAdmin})),
+                            db::ErrorKind::kAccessDenied);
+    EXPECT_FALSE(this->engine().UserExists(this->Name("adm")));
+    return;
+  }
   const std::string data_db = this->Name("db1");
   const std::string owner = this->MakeUserWithDatabase("a", data_db, "Password-A");
   {
@@ -262,6 +283,7 @@ TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabases) {
 }
 
 TYPED_TEST_P(EngineContract, SuperuserRoleIsApplied) {
+  this->harness_.SetOperatorSuperuser(true);
   const std::string data_db = this->Name("db1");
   const std::string owner = this->MakeUserWithDatabase("a", data_db, "Password-A");
   this->harness_.Login(owner, "Password-A", data_db)->CreateTable("t");
@@ -270,6 +292,87 @@ TYPED_TEST_P(EngineContract, SuperuserRoleIsApplied) {
   EXPECT_TRUE(this->harness_.Login(root, "Password-S", data_db)->Select("t").empty());
   // In its own database too (where a PostgreSQL default role could mask the attribute).
   this->harness_.Login(root, "Password-S", this->Name("db2"))->CreateDatabase(this->Name("made"));
+}
+
+// CREATEROLE / CREATE USER reaches accounts the user did not create on MariaDB and on
+// PostgreSQL 15 and older: refused there before anything changes.
+TYPED_TEST_P(EngineContract, CreateRoleIsRefusedWhereItIsUnsafe) {
+  const db::ServerInfo server = this->engine().Server();
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db);
+  const auto spec = this->Spec(this->Name("u"), "Password-1", db, {db::ExtraRole::kCreateRole});
+  if (!core::UnsafeRoleReason(db::ExtraRole::kCreateRole, server)) {
+    this->engine().EnsureUser(spec);
+    EXPECT_TRUE(this->engine().UserExists(this->Name("u")));
+    return;
+  }
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(spec), db::ErrorKind::kAccessDenied);
+  EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
+}
+
+TYPED_TEST_P(EngineContract, SuperuserNeedsASuperuserOperator) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db);
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("su"), "Password-1", db,
+                                                               {db::ExtraRole::kSuperuser})),
+                          db::ErrorKind::kAccessDenied);
+}
+
+TYPED_TEST_P(EngineContract, EnsureDatabaseMakesADatabaseThisApplicationManages) {
+  const std::string db = this->Name("db");
+  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kAbsent);
+  this->engine().EnsureDatabase(db);
+  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kManaged);
+  auto other = this->harness_.ConnectAsAnotherApplication();
+  EXPECT_EQ(other->InspectDatabase(db), db::DatabaseStatus::kForeign);
+  GRANTOR_EXPECT_DB_ERROR(other->EnsureDatabase(db), db::ErrorKind::kAlreadyExists);
+  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kManaged);
+}
+
+// The payroll story: a database made outside grantor is refused and left exactly as it was.
+TYPED_TEST_P(EngineContract, ForeignDatabaseIsRefusedAndLeftAlone) {
+  const std::string db = this->Name("payroll");
+  this->harness_.CreateForeignDatabase(db, "salaries", "alice 100");
+  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(db), db::ErrorKind::kAlreadyExists);
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", db)),
+                          db::ErrorKind::kNotFound);
+  EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
+  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+  EXPECT_EQ(this->harness_.Rows(db, "salaries"), std::vector<std::string>{"alice 100"});
+}
+
+TYPED_TEST_P(EngineContract, AdoptedDatabaseServesUsersAndKeepsItsData) {
+  const std::string db = this->Name("payroll");
+  this->harness_.CreateForeignDatabase(db, "salaries", "alice 100");
+  GRANTOR_EXPECT_DB_ERROR(this->harness_.admin_engine().AdoptDatabase(this->Name("absent")),
+                          db::ErrorKind::kNotFound);
+  this->harness_.admin_engine().AdoptDatabase(db);
+  this->harness_.admin_engine().AdoptDatabase(db);  // idempotent
+  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+  const std::string first = this->Name("a");
+  this->engine().EnsureUser(this->Spec(first, "Password-A", db));
+  {
+    auto session = this->harness_.Login(first, "Password-A", db);
+    session->CreateTable("mine");
+    session->Insert("mine", "made by a");
+  }
+  this->engine().DropUser(first);
+  const std::string second = this->Name("b");
+  this->engine().EnsureUser(this->Spec(second, "Password-B", db));
+  EXPECT_EQ(this->harness_.Login(second, "Password-B", db)->Select("mine"),
+            std::vector<std::string>{"made by a"});
+  EXPECT_EQ(this->harness_.Rows(db, "salaries"), std::vector<std::string>{"alice 100"});
+}
+
+TYPED_TEST_P(EngineContract, OperatorHoldsExactlyTheLeastPrivileges) {
+  EXPECT_EQ(this->engine().OperatorDrift(false), std::nullopt);
+  EXPECT_TRUE(this->engine().OperatorDrift(true).has_value());
+  this->harness_.SetOperatorSuperuser(true);
+  EXPECT_EQ(this->engine().OperatorDrift(true), std::nullopt);
+  EXPECT_TRUE(this->engine().OperatorDrift(false).has_value());
+  this->harness_.SetOperatorSuperuser(false);  // brought down again
+  EXPECT_EQ(this->engine().OperatorDrift(false), std::nullopt);
 }
 
 TYPED_TEST_P(EngineContract, ListUsersFiltersByPrefix) {
@@ -307,6 +410,9 @@ TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
     SCOPED_TRACE(core::Printable(name));
     GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name), ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().DatabaseExists(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().InspectDatabase(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->harness_.admin_engine().AdoptDatabase(name),
+                            ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(name, "Password-1", db)),
                             ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(
@@ -338,10 +444,12 @@ TYPED_TEST_P(EngineContract, ReservedNamesAreRejected) {
   const bool postgres = this->harness_.dialect() == core::Dialect::kPostgres;
   const std::vector<std::string> databases =
       postgres
-          ? std::vector<std::string>{"postgres", "template0", "template1"}
-          : std::vector<std::string>{"mysql", "sys", "information_schema", "performance_schema"};
+          ? std::vector<std::string>{"postgres", "template0", "template1", "grantor_x"}
+          : std::vector<std::string>{"mysql", "sys", "information_schema", "performance_schema",
+                                     "grantor_x_meta"};
   const std::vector<std::string> users =
-      postgres ? std::vector<std::string>{"postgres", "pg_monitor", "grantor_owner_x", "public"}
+      postgres ? std::vector<std::string>{"postgres", "pg_monitor", "grantor_owner_x", "public",
+                                          "grantor_admin"}
                : std::vector<std::string>{"root", "mysql.sys", "mariadb.sys"};
   for (const auto& name : databases) {
     GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name), db::ErrorKind::kInvalidName);
@@ -364,7 +472,12 @@ REGISTER_TYPED_TEST_SUITE_P(EngineContract, ReportsServerVersion, EnsureDatabase
                             DroppedUserCannotLoginAndItsSessionIsTerminated,
                             PasswordChangeKeepsOpenSessions, DataSurvivesUserRotation,
                             UsersAreIsolatedFromOtherDatabases, CreateDbRoleIsAppliedAndTakenAway,
-                            AdminRoleReadsOtherDatabases, SuperuserRoleIsApplied,
+                            AdminRoleReadsOtherDatabasesOrIsRefused, SuperuserRoleIsApplied,
+                            CreateRoleIsRefusedWhereItIsUnsafe, SuperuserNeedsASuperuserOperator,
+                            EnsureDatabaseMakesADatabaseThisApplicationManages,
+                            ForeignDatabaseIsRefusedAndLeftAlone,
+                            AdoptedDatabaseServesUsersAndKeepsItsData,
+                            OperatorHoldsExactlyTheLeastPrivileges,
                             ListUsersFiltersByPrefix, HostileNamesAreRejectedBeforeAnySql,
                             InvalidPasswordsAreRejected, ReservedNamesAreRejected,
                             ServerDownIsConnectionError);

@@ -2,6 +2,8 @@
 // MariaDB-specific behaviour: GRANT wildcard escaping, SQL helpers, error hygiene.
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <mysql.h>
 
 #include <memory>
@@ -71,6 +73,9 @@ class MyProbeSession : public contract::ProbeSession {
     return values;
   }
 
+  /// `text` as a string literal.
+  std::string Quote(const std::string& text) { return Literal(text); }
+
  private:
   std::string Literal(const std::string& text) {
     std::string buffer(text.size() * 2 + 1, '\0');
@@ -99,13 +104,32 @@ struct MyTraits {
                                                const std::string& database) {
     return Login(admin, database);
   }
-  // The users are gone (through the engine); drops the databases.
-  static void DropTestObjects(MyProbeSession& admin, const std::string& prefix) {
-    const auto databases = admin.Query(
-        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, " +
-        std::to_string(prefix.size()) + ") = '" + prefix + "'");
-    for (const auto& name : databases) {
-      admin.Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
+  static void CreateForeignDatabase(MyProbeSession& admin, const std::string& name,
+                                    const std::string& table, const std::string& row) {
+    admin.Query("CREATE DATABASE " + QuoteIdentifier(name));
+    admin.Query("CREATE TABLE " + QuoteIdentifier(name) + "." + QuoteIdentifier(table) +
+                " (v VARCHAR(200))");
+    admin.Query("INSERT INTO " + QuoteIdentifier(name) + "." + QuoteIdentifier(table) +
+                " VALUES (" + admin.Quote(row) + ")");
+  }
+  static std::vector<std::string> Rows(MyProbeSession& admin, const std::string& table) {
+    return admin.Query("SELECT v FROM " + QuoteIdentifier(table) + " ORDER BY v");
+  }
+  // The users are gone (through the engine); drops the databases (bookkeeping included) and the
+  // operator accounts under `prefixes`.
+  static void DropTestObjects(MyProbeSession& admin, const std::vector<std::string>& prefixes) {
+    for (const auto& prefix : prefixes) {
+      const std::string head = "LEFT(SCHEMA_NAME, " + std::to_string(prefix.size()) + ") = " +
+                               admin.Quote(prefix);
+      for (const auto& name :
+           admin.Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE " + head)) {
+        admin.Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
+      }
+      for (const auto& user : admin.Query("SELECT User FROM mysql.user WHERE LEFT(User, " +
+                                          std::to_string(prefix.size()) +
+                                          ") = " + admin.Quote(prefix))) {
+        admin.Query("DROP USER IF EXISTS " + admin.Quote(user) + "@'%'");
+      }
     }
   }
 };
@@ -129,13 +153,36 @@ TEST_F(MariaDbEngineTest, DetectsMariaDbFlavour) {
 
 TEST_F(MariaDbEngineTest, RelationUserHasNoGlobalPrivileges) {
   const std::string user =
-      MakeUserWithDatabase("u", Name("db"), "Password-1", {db::ExtraRole::kAdmin});
+      MakeUserWithDatabase("u", Name("db"), "Password-1", {db::ExtraRole::kCreateDb});
   engine().EnsureUser(Spec(user, "Password-1", Name("db")));  // roles taken away again
   const auto grants = harness_.Admin()->Query(
       "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = '''" + user +
       "''@''%'''");
   EXPECT_EQ(grants, std::vector<std::string>{"USAGE"});
   EXPECT_TRUE(CanLogin(user, "Password-1", Name("db")));  // database grant survived
+}
+
+// The operator account: exactly the documented global privileges (docs/security.md), with GRANT
+// OPTION (to pass database privileges on), and nothing of the server's administration.
+TEST_F(MariaDbEngineTest, OperatorHoldsTheDocumentedPrivilegesOnly) {
+  const auto grants = harness_.Admin()->Query(
+      "SELECT CONCAT(PRIVILEGE_TYPE, ':', IS_GRANTABLE) FROM information_schema.USER_PRIVILEGES"
+      " WHERE GRANTEE = '''" + harness_.OperatorName() + "''@''%''' ORDER BY PRIVILEGE_TYPE");
+  std::vector<std::string> expected;
+  for (const auto& privilege : db::mysql::OperatorPrivileges(db::Flavour::kMariaDb)) {
+    expected.push_back(privilege + ":YES");
+  }
+  EXPECT_EQ(grants, expected);
+}
+
+// The bookkeeping that marks managed databases is out of every relation user's reach.
+TEST_F(MariaDbEngineTest, RelationUsersCannotReachTheBookkeeping) {
+  const std::string user = MakeUserWithDatabase("u", Name("db"), "Password-1");
+  auto session = harness_.Login(user, "Password-1", Name("db"));
+  const std::string table = "`" + harness_.instance_prefix() + "meta`.`databases`";
+  EXPECT_ANY_THROW(session->Query("SELECT name FROM " + table));
+  EXPECT_ANY_THROW(session->Query("INSERT INTO " + table + " (name, kind) VALUES ('x', 'managed')"));
+  EXPECT_ANY_THROW(session->Query("SELECT * FROM mysql.global_priv"));
 }
 
 TEST_F(MariaDbEngineTest, WrongAdminPasswordIsConnectionErrorThatDoesNotLeakIt) {
@@ -196,7 +243,9 @@ TEST_F(MariaDbEngineTest, PasswordsStayOutOfTheQueryLogs) {
   std::string text;
   {
     QueryLogsOn logs(*admin);
-    auto engine = db::ConnectMariaDb(harness_.config());
+    // The least-privileged operator, as in production: it may not switch the logs off, so
+    // the statements carry the password's hash, never the password.
+    auto engine = db::ConnectMariaDb(harness_.OperatorConfig());
     engine->EnsureDatabase(db);
     engine->EnsureUser(Spec(user, first, db));
     engine->SetPassword(user, second);
@@ -223,12 +272,21 @@ TEST(MySqlSql, MapsErrnos) {
   EXPECT_EQ(db::mysql::KindFromErrno(1064), db::ErrorKind::kOther);
 }
 
-TEST(MySqlSql, GlobalPrivilegesPerFlavour) {
-  const db::ExtraRoles create_role = {db::ExtraRole::kCreateRole};
-  EXPECT_EQ(db::mysql::GlobalPrivileges(create_role, db::Flavour::kMariaDb),
-            std::vector<std::string>{"CREATE USER"});
-  EXPECT_EQ(db::mysql::GlobalPrivileges(create_role, db::Flavour::kMySql),
-            (std::vector<std::string>{"CREATE ROLE", "CREATE USER", "DROP ROLE"}));
+TEST(MySqlSql, PrivilegeSets) {
+  EXPECT_EQ(db::mysql::GlobalPrivileges({db::ExtraRole::kCreateDb}),
+            std::vector<std::string>{"CREATE"});
+  const auto& database = db::mysql::DatabasePrivileges();
+  EXPECT_TRUE(std::is_sorted(database.begin(), database.end()));
+  for (const char* never : {"GRANT OPTION", "SUPER", "FILE", "PROCESS", "CREATE USER", "RELOAD"}) {
+    EXPECT_EQ(std::count(database.begin(), database.end(), never), 0) << never;
+  }
+  const auto op = db::mysql::OperatorPrivileges(db::Flavour::kMariaDb);
+  for (const char* never : {"SUPER", "FILE", "SHUTDOWN", "RELOAD", "GRANT OPTION"}) {
+    EXPECT_EQ(std::count(op.begin(), op.end(), never), 0) << never;
+  }
+  EXPECT_EQ(std::count(op.begin(), op.end(), "CONNECTION ADMIN"), 1);
+  // What the server's own PASSWORD('abc') returns.
+  EXPECT_EQ(db::mysql::NativePasswordHash("abc"), "*0D3CED9BEC10A777AEC23CCC353A8C08A633045E");
   EXPECT_EQ(db::mysql::ShortVersion("10.11.6-MariaDB-0+deb12u1"), "10.11.6");
   EXPECT_EQ(db::mysql::ShortVersion("8.0.36"), "8.0.36");
 }

@@ -1,5 +1,6 @@
 // The shared Engine contract against a real PostgreSQL 15 (tests/servers/postgres.sh), plus
-// PostgreSQL-specific behaviour: ownership hand-over on drop, owner roles, error hygiene.
+// PostgreSQL-specific behaviour: ownership hand-over on drop, group roles, the operator's
+// privileges, error hygiene.
 
 #include <gtest/gtest.h>
 
@@ -62,6 +63,13 @@ class PgProbeSession : public contract::ProbeSession {
   pqxx::connection conn_;
 };
 
+/// A client's conninfo: the engine's, but with the server's default search_path (the engine pins
+/// its own sessions to pg_catalog; a client creates tables in public).
+std::string ClientConninfo(const db::ConnectionConfig& config, const std::string& database) {
+  return db::postgres::BuildConninfo(config, database, "") +
+         " options='-c client_min_messages=error'";
+}
+
 /// What the shared ServerHarness needs to know about PostgreSQL.
 struct PgTraits {
   using Session = PgProbeSession;
@@ -74,22 +82,48 @@ struct PgTraits {
   }
   static std::unique_ptr<PgProbeSession> Login(const db::ConnectionConfig& client,
                                                const std::string& database) {
-    return std::make_unique<PgProbeSession>(db::postgres::BuildConninfo(client, database, ""));
+    return std::make_unique<PgProbeSession>(ClientConninfo(client, database));
   }
   static std::unique_ptr<pqxx::connection> Admin(const db::ConnectionConfig& admin,
                                                  const std::string& database) {
-    return std::make_unique<pqxx::connection>(db::postgres::BuildConninfo(admin, database, ""));
+    return std::make_unique<pqxx::connection>(ClientConninfo(admin, database));
   }
-  // The users are gone (through the engine); drops the databases and owner roles.
-  static void DropTestObjects(pqxx::connection& admin, const std::string& prefix) {
-    pqxx::nontransaction tx(admin);
-    const auto like = tx.quote(prefix + "%");
-    for (const auto& row : tx.exec("SELECT datname FROM pg_database WHERE datname LIKE " + like)) {
-      tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(row[0].c_str()) + " WITH (FORCE)");
+  static void CreateForeignDatabase(pqxx::connection& admin, const std::string& name,
+                                    const std::string& table, const std::string& row) {
+    {
+      pqxx::nontransaction tx(admin);
+      tx.exec0("CREATE DATABASE " + tx.quote_name(name));
     }
-    const auto owners = tx.quote("grantor\\_owner\\_" + prefix + "%");
-    for (const auto& row : tx.exec("SELECT rolname FROM pg_roles WHERE rolname LIKE " + owners)) {
-      tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(row[0].c_str()));
+    pqxx::connection conn(ClientConninfo(PostgresAdminConfig(), name));
+    pqxx::work tx(conn);
+    tx.exec0("CREATE TABLE " + tx.quote_name(table) + " (v text)");
+    tx.exec_params0("INSERT INTO " + tx.quote_name(table) + " VALUES ($1)", row);
+    tx.commit();
+  }
+  static std::vector<std::string> Rows(pqxx::connection& admin, const std::string& table) {
+    pqxx::nontransaction tx(admin);
+    std::vector<std::string> rows;
+    for (const auto& row : tx.exec("SELECT v FROM " + tx.quote_name(table) + " ORDER BY v")) {
+      rows.push_back(row[0].as<std::string>());
+    }
+    return rows;
+  }
+  // The users are gone (through the engine); drops the databases, then the roles (group roles,
+  // admin role, operator) under `prefixes`.
+  static void DropTestObjects(pqxx::connection& admin, const std::vector<std::string>& prefixes) {
+    pqxx::nontransaction tx(admin);
+    for (const auto& prefix : prefixes) {
+      for (const auto& row : tx.exec_params(
+               "SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1", prefix)) {
+        tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(row[0].c_str()) + " WITH (FORCE)");
+      }
+    }
+    for (const auto& prefix : prefixes) {
+      for (const auto& row : tx.exec_params(
+               "SELECT rolname FROM pg_roles WHERE left(rolname, length($1)) = $1", prefix)) {
+        tx.exec0("DROP OWNED BY " + tx.quote_name(row[0].c_str()));
+        tx.exec0("DROP ROLE IF EXISTS " + tx.quote_name(row[0].c_str()));
+      }
     }
   }
 };
@@ -111,40 +145,121 @@ T ValueOf(pqxx::connection& conn, const std::string& query, const std::string& p
   return tx.exec_params1(query, param)[0].as<T>();
 }
 
-TEST_F(PgEngineTest, ObjectsOwnedByTheUserItselfAreHandedToTheOwnerRoleOnDrop) {
+// The group role this application uses for `database`, read from the server.
+std::string GroupRoleOf(PgHarness& harness, const std::string& database) {
+  auto admin = harness.Admin();
+  return core::PostgresGroupRole(
+      harness.instance_prefix(),
+      ValueOf<unsigned int>(*admin, "SELECT oid FROM pg_database WHERE datname = $1", database));
+}
+
+TEST_F(PgEngineTest, ObjectsOwnedByTheUserItselfAreHandedToTheGroupRoleOnDrop) {
   const std::string db = Name("db");
   const std::string first = MakeUserWithDatabase("a", db, "Password-A");
   {
     auto session = harness_.Login(first, "Password-A", db);
-    session->Run("RESET ROLE");  // create as the login role itself, not the owner role
+    session->Run("RESET ROLE");  // create as the login role itself, not the group role
     session->Run("SET ROLE NONE; CREATE TABLE mine (v text); INSERT INTO mine VALUES ('kept')");
   }
   engine().DropUser(first);  // would fail with 2BP01 without REASSIGN OWNED
   EXPECT_FALSE(engine().UserExists(first));
+  auto admin = harness_.Admin(db);
+  EXPECT_EQ(ValueOf<std::string>(*admin, "SELECT tableowner FROM pg_tables WHERE tablename = $1",
+                                 "mine"),
+            GroupRoleOf(harness_, db));
   const std::string second = MakeUserWithDatabase("b", db, "Password-B");
   EXPECT_EQ(harness_.Login(second, "Password-B", db)->Select("mine"),
             std::vector<std::string>{"kept"});
 }
 
-TEST_F(PgEngineTest, OwnerRoleOwnsTheDatabaseAndItsPublicSchema) {
+// A user with extra roles creates as itself: a SECURITY DEFINER function, a view and a whole
+// database of its own. Revocation hands every one of them to a NOLOGIN group role, never to the
+// operator or another privileged account.
+TEST_F(PgEngineTest, RevocationHandsNothingToAPrivilegedAccount) {
+  const std::string db = Name("db");
+  const std::string user =
+      MakeUserWithDatabase("u", db, "Password-1", {db::ExtraRole::kCreateDb});
+  const std::string own_db = Name("own");
+  {
+    auto session = harness_.Login(user, "Password-1", db);
+    session->Run("CREATE TABLE t (v text)");
+    session->Run("CREATE VIEW v AS SELECT v FROM t");
+    session->Run(
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'");
+    session->CreateDatabase(own_db);
+  }
+  engine().DropUser(user);
+  auto admin = harness_.Admin(db);
+  pqxx::nontransaction tx(*admin);
+  const auto owners = tx.exec(
+      "SELECT r.rolname, r.rolsuper, r.rolcanlogin FROM pg_class c"
+      " JOIN pg_roles r ON r.oid = c.relowner WHERE c.relname IN ('t', 'v')"
+      " UNION ALL SELECT r.rolname, r.rolsuper, r.rolcanlogin FROM pg_proc p"
+      " JOIN pg_roles r ON r.oid = p.proowner WHERE p.proname = 'f'"
+      " UNION ALL SELECT r.rolname, r.rolsuper, r.rolcanlogin FROM pg_database d"
+      " JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = " + tx.quote(own_db));
+  ASSERT_EQ(owners.size(), 4u);
+  for (const auto& row : owners) {
+    EXPECT_NE(row[0].as<std::string>(), harness_.OperatorName());
+    EXPECT_FALSE(row[1].as<bool>()) << row[0].as<std::string>() << " is superuser";
+    EXPECT_FALSE(row[2].as<bool>()) << row[0].as<std::string>() << " can log in";
+  }
+  EXPECT_EQ(owners[0][0].as<std::string>(), GroupRoleOf(harness_, db));
+  EXPECT_EQ(owners[3][0].as<std::string>(), GroupRoleOf(harness_, own_db));
+}
+
+TEST_F(PgEngineTest, GroupRoleOwnsTheDatabaseAndItsPublicSchema) {
   const std::string db = Name("db");
   engine().EnsureDatabase(db);
+  const std::string group = GroupRoleOf(harness_, db);
   auto admin = harness_.Admin(db);
   pqxx::nontransaction tx(*admin);
   const auto owner = tx.exec1(
       "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()");
-  EXPECT_EQ(owner[0].as<std::string>(), core::DatabaseOwnerRole(db));
+  EXPECT_EQ(owner[0].as<std::string>(), group);
   const auto schema_owner =
       tx.exec1("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'");
-  EXPECT_EQ(schema_owner[0].as<std::string>(), core::DatabaseOwnerRole(db));
-  const auto can_login = tx.exec_params1("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1",
-                                         core::DatabaseOwnerRole(db));
-  EXPECT_FALSE(can_login[0].as<bool>());
+  EXPECT_EQ(schema_owner[0].as<std::string>(), "pg_database_owner");  // = the group role
+  const auto role = tx.exec_params1(
+      "SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = $1",
+      group);
+  for (int column = 0; column < 4; ++column) EXPECT_FALSE(role[column].as<bool>()) << column;
 }
 
-// EnsureDatabase skips the take-over of a database already in shape, and redoes it when the
-// database drifted: PUBLIC granted CONNECT again, or the owner changed.
-TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterATakeOver) {
+// The server-side mark is the owner's name, made of the database's OID: a database dropped and
+// made again by someone else under the same name is foreign, whatever its name.
+TEST_F(PgEngineTest, ADatabaseMadeAgainUnderTheSameNameIsForeign) {
+  const std::string db = Name("again");
+  engine().EnsureDatabase(db);
+  auto admin = harness_.Admin();
+  Execute(*admin, "DROP DATABASE " + admin->quote_name(db));
+  Execute(*admin, "CREATE DATABASE " + admin->quote_name(db));
+  EXPECT_EQ(engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+}
+
+// Adoption changes neither the owner nor any object: the application's users reach the
+// database and what they create, not the tables that were there.
+TEST_F(PgEngineTest, AdoptionKeepsTheOwnerAndTheExistingObjects) {
+  const std::string db = Name("payroll");
+  harness_.CreateForeignDatabase(db, "salaries", "alice 100");
+  harness_.admin_engine().AdoptDatabase(db);
+  auto admin = harness_.Admin();
+  EXPECT_EQ(ValueOf<std::string>(
+                *admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", db),
+            harness_.config().user);
+  const std::string user = Name("u");
+  engine().EnsureUser(Spec(user, "Password-1", db));
+  auto session = harness_.Login(user, "Password-1", db);
+  session->CreateTable("own");
+  EXPECT_ANY_THROW(session->Select("salaries"));
+  auto again = harness_.Login(user, "Password-1", db);
+  EXPECT_ANY_THROW(again->Run("DROP TABLE salaries"));
+  EXPECT_EQ(harness_.Rows(db, "salaries"), std::vector<std::string>{"alice 100"});
+}
+
+// EnsureDatabase skips the set-up of a database already in shape, and redoes it when the
+// database drifted (PUBLIC granted CONNECT again).
+TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterASetUp) {
   const std::string db = Name("drift");
   engine().EnsureDatabase(db);
   auto admin = harness_.Admin();
@@ -155,15 +270,46 @@ TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterATakeOver) {
   Execute(*admin, "GRANT CONNECT ON DATABASE " + admin->quote_name(db) + " TO PUBLIC");
   engine().EnsureDatabase(db);
   EXPECT_FALSE(public_can_connect()) << "PUBLIC's CONNECT revoked again";
-  Execute(*admin, "ALTER DATABASE " + admin->quote_name(db) + " OWNER TO " +
-                      admin->quote_name(harness_.config().user));
-  engine().EnsureDatabase(db);
-  EXPECT_EQ(ValueOf<std::string>(
-                *admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", db),
-            core::DatabaseOwnerRole(db));
 }
 
-// Users reach their database through the owner role's membership, not through grants of their
+// The operator account: exactly the documented privileges (docs/security.md).
+TEST_F(PgEngineTest, OperatorHoldsTheDocumentedPrivilegesOnly) {
+  auto admin = harness_.Admin();
+  pqxx::nontransaction tx(*admin);
+  const auto row = tx.exec_params1(
+      "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolcanlogin,"
+      " (SELECT string_agg(g.rolname, ',' ORDER BY g.rolname) FROM pg_auth_members m"
+      "  JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid)"
+      " FROM pg_roles r WHERE rolname = $1",
+      harness_.OperatorName());
+  EXPECT_FALSE(row[0].as<bool>()) << "SUPERUSER";
+  EXPECT_TRUE(row[1].as<bool>()) << "CREATEDB";
+  EXPECT_TRUE(row[2].as<bool>()) << "CREATEROLE";
+  EXPECT_FALSE(row[3].as<bool>()) << "REPLICATION";
+  EXPECT_FALSE(row[4].as<bool>()) << "BYPASSRLS";
+  EXPECT_TRUE(row[5].as<bool>()) << "LOGIN";
+  EXPECT_EQ(row[6].as<std::string>(), "pg_signal_backend");
+}
+
+// Every operator session resolves names in pg_catalog only: a tenant's function named like a
+// catalog function is never called.
+TEST_F(PgEngineTest, OperatorSessionsIgnoreTenantObjectsOnTheSearchPath) {
+  const std::string db = Name("db");
+  const std::string user = MakeUserWithDatabase("u", db, "Password-1");
+  {
+    auto session = harness_.Login(user, "Password-1", db);
+    session->Run("CREATE TABLE trap (v text)");
+    session->Run(
+        "CREATE FUNCTION public.pg_terminate_backend(integer, bigint) RETURNS boolean"
+        " LANGUAGE sql AS 'INSERT INTO public.trap VALUES (''called''); SELECT true'");
+  }
+  auto open = harness_.Login(user, "Password-1", db);
+  engine().DropUser(user);
+  EXPECT_FALSE(open->Alive());
+  EXPECT_TRUE(harness_.Rows(db, "trap").empty());
+}
+
+// Users reach their database through the group role's membership, not through grants of their
 // own: the database's ACL stays the same however many users it has.
 TEST_F(PgEngineTest, DatabaseAclDoesNotGrowWithItsUsers) {
   const std::string db = Name("acl");
@@ -179,7 +325,7 @@ TEST_F(PgEngineTest, DatabaseAclDoesNotGrowWithItsUsers) {
   EXPECT_EQ(acl(), before);
   EXPECT_TRUE(CanLogin(first, "Password-One-1", db));
   auto session = harness_.Login(second, "Password-Two-2", db);
-  session->Run("CREATE TEMPORARY TABLE scratch (v text)");  // TEMPORARY, through the owner role
+  session->Run("CREATE TEMPORARY TABLE scratch (v text)");  // TEMPORARY, through the group role
 }
 
 TEST_F(PgEngineTest, RelationUserIsNotSuperuserAndCannotCreateRoles) {
@@ -286,8 +432,9 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
   const std::string ascii_password = "LogProbeAscii-" + Name("pw-0123456789");
   const std::string other_password = "LogProbe-p\u00e4ssw\u00f6rd-" + Name("0123456789");
   {
-    LogEveryStatementOf logged(*admin, harness_.config().user);
-    auto engine = db::ConnectPostgres(harness_.config());  // a new session: logs everything
+    LogEveryStatementOf logged(*admin, harness_.OperatorName());
+    // A new session of the least-privileged operator (as in production): logs everything.
+    auto engine = db::ConnectPostgres(harness_.OperatorConfig());
     engine->EnsureDatabase(db);
     engine->EnsureUser(Spec(ascii_user, ascii_password, db));
     engine->EnsureUser(Spec(other_user, other_password, db));
@@ -318,11 +465,11 @@ TEST_F(PgEngineTest, AFailedPasswordStatementIsLoggedWithoutItsText) {
   auto holder = harness_.Admin();
   pqxx::work holding(*holder);
   holding.exec0("ALTER ROLE " + holding.quote_name(user) + " CONNECTION LIMIT 5");
-  const std::string operator_role = admin->quote_name(harness_.config().user);
+  const std::string operator_role = admin->quote_name(harness_.OperatorName());
   Execute(*admin, "ALTER ROLE " + operator_role + " SET lock_timeout = '200ms'");
   {
-    LogEveryStatementOf logged(*admin, harness_.config().user);
-    auto engine = db::ConnectPostgres(harness_.config());
+    LogEveryStatementOf logged(*admin, harness_.OperatorName());
+    auto engine = db::ConnectPostgres(harness_.OperatorConfig());
     EXPECT_THROW(engine->SetPassword(user, clear_password), db::DbError);
   }
   Execute(*admin, "ALTER ROLE " + operator_role + " RESET lock_timeout");

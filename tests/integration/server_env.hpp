@@ -8,7 +8,9 @@
 
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "grantor/core/naming.hpp"
 #include "grantor/db/config.hpp"
@@ -38,7 +40,10 @@ db::ConnectionConfig AsUser(const db::ConnectionConfig& config, const std::strin
 /// `config` pointed at UnusedPort(): a server that is not running.
 db::ConnectionConfig OnUnusedPort(const db::ConnectionConfig& config);
 
-/// The EngineContract harness (tests/contract/engine_contract.hpp) over a real server. What
+/// The EngineContract harness (tests/contract/engine_contract.hpp) over a real server. The
+/// engine under test is logged in as the least-privileged operator that the admin account
+/// creates for the harness's grantor application (instance prefix "gi<hex>_"), exactly as the
+/// charm works; admin_engine() is the admin account's engine for that application. What
 /// differs per engine comes from `Traits`:
 ///   using Session = ...;           a contract::ProbeSession, what Login returns
 ///   using AdminSession = ...;      what Admin returns (a raw admin connection)
@@ -47,16 +52,26 @@ db::ConnectionConfig OnUnusedPort(const db::ConnectionConfig& config);
 ///   static db::EnginePtr Connect(const db::ConnectionConfig&);
 ///   static std::unique_ptr<Session> Login(const db::ConnectionConfig& client, database);
 ///   static std::unique_ptr<AdminSession> Admin(const db::ConnectionConfig& admin, database);
-///   static void DropTestObjects(AdminSession&, prefix);   what the engine's DropUser leaves
-/// Users under prefix() are dropped through the engine, then DropTestObjects runs, unless
-/// GRANTOR_TEST_KEEP_DB is set.
+///   static void CreateForeignDatabase(AdminSession&, name, table, row);
+///   static std::vector<std::string> Rows(AdminSession& (in that database), table);
+///   static void DropTestObjects(AdminSession&, const std::vector<std::string>& prefixes);
+///                                  drops the databases and roles/users whose names start
+///                                  with one of `prefixes`: what the engine's DropUser leaves
+///                                  (databases, group roles, bookkeeping, the operator)
+/// Users under prefix() are dropped through the admin engine, then DropTestObjects runs,
+/// unless GRANTOR_TEST_KEEP_DB is set.
 template <typename Traits>
 class ServerHarness {
  public:
   using Session = typename Traits::Session;
   using AdminSession = typename Traits::AdminSession;
 
-  ServerHarness() : config_(Traits::AdminConfig()), engine_(Traits::Connect(config_)) {}
+  ServerHarness()
+      : config_(Traits::AdminConfig()),
+        admin_engine_(Traits::Connect(ForApplication(config_, instance_prefix_))) {
+    admin_engine_->EnsureOperator(db::OperatorSpec{OperatorName(), kOperatorPassword, false});
+    engine_ = Traits::Connect(OperatorConfig());
+  }
   ~ServerHarness() {
     if (!KeepTestObjects()) Cleanup();
   }
@@ -64,34 +79,74 @@ class ServerHarness {
   ServerHarness& operator=(const ServerHarness&) = delete;
 
   db::Engine& engine() { return *engine_; }
+  db::Engine& admin_engine() { return *admin_engine_; }
   core::Dialect dialect() const { return Traits::kDialect; }
   const std::string& prefix() const { return prefix_; }
+  const std::string& instance_prefix() const { return instance_prefix_; }
+  std::string OperatorName() const { return instance_prefix_ + "operator"; }
+
+  /// Makes the operator superuser (or least-privileged again) and reconnects engine().
+  void SetOperatorSuperuser(bool superuser) {
+    admin_engine_->EnsureOperator(db::OperatorSpec{OperatorName(), std::nullopt, superuser});
+    engine_ = Traits::Connect(OperatorConfig());
+  }
+  /// An admin engine acting for another grantor application (another instance prefix).
+  db::EnginePtr ConnectAsAnotherApplication() {
+    return Traits::Connect(ForApplication(config_, other_prefix_));
+  }
+  /// A database the admin creates, as someone outside grantor would, with `table` holding `row`.
+  void CreateForeignDatabase(const std::string& name, const std::string& table,
+                             const std::string& row) {
+    Traits::CreateForeignDatabase(*Admin(), name, table, row);
+  }
+  /// The rows of `table` in `database`, read by the admin.
+  std::vector<std::string> Rows(const std::string& database, const std::string& table) {
+    return Traits::Rows(*Admin(database), table);
+  }
 
   std::unique_ptr<Session> Login(const std::string& user, const std::string& password,
                                  const std::string& database) {
     return Traits::Login(AsUser(config_, user, password), database);
   }
-  db::EnginePtr ConnectToDownServer() { return Traits::Connect(OnUnusedPort(config_)); }
+  db::EnginePtr ConnectToDownServer() { return Traits::Connect(OnUnusedPort(OperatorConfig())); }
+
   /// A raw admin connection to the admin settings' own database, or to `database`.
   std::unique_ptr<AdminSession> Admin() { return Admin(config_.dbname); }
   std::unique_ptr<AdminSession> Admin(const std::string& database) {
     return Traits::Admin(config_, database);
   }
+  /// The admin settings.
   const db::ConnectionConfig& config() const { return config_; }
+  /// The operator's settings (what engine() logged in with).
+  db::ConnectionConfig OperatorConfig() const {
+    return AsUser(ForApplication(config_, instance_prefix_), OperatorName(), kOperatorPassword);
+  }
 
  private:
+  static constexpr const char* kOperatorPassword = "Operator-Password-0123456789";
+
+  static db::ConnectionConfig ForApplication(db::ConnectionConfig config,
+                                             const std::string& instance_prefix) {
+    config.instance_prefix = instance_prefix;
+    return config;
+  }
+
   void Cleanup() noexcept {
     try {
-      for (const auto& user : engine_->ListUsers(prefix_)) engine_->DropUser(user);
-      Traits::DropTestObjects(*Admin(), prefix_);
+      for (const auto& user : admin_engine_->ListUsers(prefix_)) admin_engine_->DropUser(user);
+      engine_.reset();
+      Traits::DropTestObjects(*Admin(), {prefix_, instance_prefix_, other_prefix_});
     } catch (const std::exception& e) {
       ADD_FAILURE() << "cleanup failed: " << e.what();
     }
   }
 
-  db::ConnectionConfig config_;
-  db::EnginePtr engine_;
   std::string prefix_ = UniquePrefix();
+  std::string instance_prefix_ = "gi" + prefix_.substr(2);
+  std::string other_prefix_ = "go" + prefix_.substr(2);
+  db::ConnectionConfig config_;
+  db::EnginePtr admin_engine_;
+  db::EnginePtr engine_;
 };
 
 }  // namespace grantor::integration

@@ -4,6 +4,8 @@
 // wrong.
 
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -12,24 +14,41 @@
 
 namespace grantor::testing {
 
+// One connection to the shared FakeEngine: every call acts as the user and the application the
+// connection was opened for.
 class EngineProxy : public db::Engine {
  public:
-  explicit EngineProxy(FakeEngine& engine) : engine_(engine) {}
-  db::ServerInfo Server() override { return engine_.Server(); }
-  void EnsureDatabase(const std::string& name) override { engine_.EnsureDatabase(name); }
-  bool DatabaseExists(const std::string& name) override { return engine_.DatabaseExists(name); }
-  void EnsureUser(const db::UserSpec& spec) override { engine_.EnsureUser(spec); }
-  void SetPassword(const std::string& user, const std::string& password) override {
-    engine_.SetPassword(user, password);
+  EngineProxy(FakeEngine& engine, db::ConnectionConfig config)
+      : engine_(engine), config_(std::move(config)) {}
+  db::ServerInfo Server() override { return Bound().Server(); }
+  db::DatabaseStatus InspectDatabase(const std::string& name) override {
+    return Bound().InspectDatabase(name);
   }
-  void DropUser(const std::string& name) override { engine_.DropUser(name); }
-  bool UserExists(const std::string& name) override { return engine_.UserExists(name); }
+  void EnsureDatabase(const std::string& name) override { Bound().EnsureDatabase(name); }
+  void AdoptDatabase(const std::string& name) override { Bound().AdoptDatabase(name); }
+  bool DatabaseExists(const std::string& name) override { return Bound().DatabaseExists(name); }
+  void EnsureUser(const db::UserSpec& spec) override { Bound().EnsureUser(spec); }
+  void SetPassword(const std::string& user, const std::string& password) override {
+    Bound().SetPassword(user, password);
+  }
+  void DropUser(const std::string& name) override { Bound().DropUser(name); }
+  bool UserExists(const std::string& name) override { return Bound().UserExists(name); }
   std::vector<std::string> ListUsers(const std::string& prefix) override {
-    return engine_.ListUsers(prefix);
+    return Bound().ListUsers(prefix);
+  }
+  void EnsureOperator(const db::OperatorSpec& spec) override { Bound().EnsureOperator(spec); }
+  std::optional<std::string> OperatorDrift(bool superuser) override {
+    return Bound().OperatorDrift(superuser);
   }
 
  private:
+  FakeEngine& Bound() {
+    engine_.ActAs(config_.user, config_.instance_prefix);
+    return engine_;
+  }
+
   FakeEngine& engine_;
+  db::ConnectionConfig config_;
 };
 
 /// Connects to `engine` as a client would; `connected_as` records each user that connected.
@@ -41,7 +60,7 @@ inline charms::EngineFactory FakeEngineFactory(FakeEngine& engine,
       throw db::DbError(db::ErrorKind::kConnection, "08006", "connection refused");
     }
     if (connected_as != nullptr) connected_as->push_back(config.user);
-    return std::make_unique<EngineProxy>(engine);
+    return std::make_unique<EngineProxy>(engine, config);
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "grantor/core/access_policy.hpp"
 #include "grantor/db/validate.hpp"
 
 namespace grantor::testing {
@@ -19,6 +20,26 @@ bool Privileged(const db::UserSpec& user) {
 
 FakeEngine::FakeEngine(core::Dialect dialect) : dialect_(dialect) {}
 
+void FakeEngine::ActAs(const std::string& user, const std::string& instance_prefix) {
+  acting_user_ = user;
+  acting_prefix_ = instance_prefix;
+}
+
+// No ActAs() yet: the test drives the engine directly, as the server's superuser.
+bool FakeEngine::ActingAsSuperuser() const {
+  if (acting_user_.empty()) return true;
+  const auto op = operators_.find(acting_user_);
+  if (op != operators_.end()) return op->second;
+  const auto user = users_.find(acting_user_);
+  return user != users_.end() && user->second.extra_roles.contains(db::ExtraRole::kSuperuser);
+}
+
+void FakeEngine::RequireSuperuser(const std::string& what) const {
+  if (!ActingAsSuperuser()) {
+    throw DbError(ErrorKind::kAccessDenied, "42501", "fake: permission denied to " + what);
+  }
+}
+
 void FakeEngine::Enter(const std::string& call) {
   calls_.push_back(call);
   if (fail_next_) {
@@ -31,6 +52,10 @@ void FakeEngine::Enter(const std::string& call) {
 
 db::ServerInfo FakeEngine::Server() {
   Enter("Server");
+  return Info();
+}
+
+db::ServerInfo FakeEngine::Info() const {
   db::ServerInfo info;
   const bool postgres = dialect_ == core::Dialect::kPostgres;
   info.flavour = postgres ? db::Flavour::kPostgres : db::Flavour::kMariaDb;
@@ -39,11 +64,32 @@ db::ServerInfo FakeEngine::Server() {
   return info;
 }
 
+db::DatabaseStatus FakeEngine::InspectDatabase(const std::string& name) {
+  db::RequireDatabaseName(name, dialect_);
+  Enter("InspectDatabase " + name);
+  const auto it = databases_.find(name);
+  if (it == databases_.end()) return db::DatabaseStatus::kAbsent;
+  return it->second.managed_by == acting_prefix_ ? db::DatabaseStatus::kManaged
+                                                 : db::DatabaseStatus::kForeign;
+}
+
 void FakeEngine::EnsureDatabase(const std::string& name) {
   db::RequireDatabaseName(name, dialect_);
   Enter("EnsureDatabase " + name);
-  Database& database = databases_[name];
-  if (dialect_ == core::Dialect::kPostgres) database.owner_role = core::DatabaseOwnerRole(name);
+  const auto it = databases_.find(name);
+  if (it != databases_.end() && it->second.managed_by != acting_prefix_) {
+    throw DbError(ErrorKind::kAlreadyExists, "fake", "fake: database is not managed by this application");
+  }
+  databases_[name].managed_by = acting_prefix_;
+}
+
+void FakeEngine::AdoptDatabase(const std::string& name) {
+  db::RequireDatabaseName(name, dialect_);
+  Enter("AdoptDatabase " + name);
+  const auto it = databases_.find(name);
+  if (it == databases_.end()) throw DbError(ErrorKind::kNotFound, "fake", "fake: no database");
+  if (dialect_ == core::Dialect::kPostgres) RequireSuperuser("grant on a database it does not own");
+  it->second.adopted_by.insert(acting_prefix_);
 }
 
 bool FakeEngine::DatabaseExists(const std::string& name) {
@@ -57,8 +103,23 @@ void FakeEngine::EnsureUser(const db::UserSpec& spec) {
   db::RequirePassword(spec.password);
   if (spec.database) db::RequireDatabaseName(*spec.database, dialect_);
   Enter("EnsureUser " + spec.name);
-  if (spec.database && !databases_.contains(*spec.database)) {
-    throw DbError(ErrorKind::kNotFound, "fake", "fake: database does not exist");
+  const db::ServerInfo server = Info();
+  for (const db::ExtraRole role : spec.extra_roles) {
+    if (auto reason = core::UnsafeRoleReason(role, server)) {
+      throw DbError(ErrorKind::kAccessDenied, "fake", "fake: " + *reason);
+    }
+  }
+  if (spec.extra_roles.contains(db::ExtraRole::kSuperuser)) RequireSuperuser("create superusers");
+  if (spec.database) {
+    const auto it = databases_.find(*spec.database);
+    if (it == databases_.end()) {
+      throw DbError(ErrorKind::kNotFound, "fake", "fake: database does not exist");
+    }
+    const bool reachable = it->second.managed_by == acting_prefix_ ||
+                           it->second.adopted_by.contains(acting_prefix_);
+    if (!reachable) {
+      throw DbError(ErrorKind::kNotFound, "fake", "fake: database is neither managed nor adopted");
+    }
   }
   users_[spec.name] = spec;
 }
@@ -78,13 +139,50 @@ void FakeEngine::DropUser(const std::string& name) {
   for (auto& [id, session] : sessions_) {
     if (session.user == name) session.alive = false;
   }
-  users_.erase(name);  // tables belong to the database (owner role), so they stay
+  users_.erase(name);  // tables belong to the database (group role), so they stay
+  operators_.erase(name);
 }
 
 bool FakeEngine::UserExists(const std::string& name) {
   db::RequireUserName(name, dialect_);
   Enter("UserExists " + name);
   return users_.contains(name);
+}
+
+void FakeEngine::EnsureOperator(const db::OperatorSpec& spec) {
+  db::RequireUserName(spec.name, dialect_);
+  if (spec.password) db::RequirePassword(*spec.password);
+  Enter("EnsureOperator " + spec.name);
+  if (spec.superuser) RequireSuperuser("create superusers");
+  auto user = users_.find(spec.name);
+  if (user == users_.end()) {
+    if (!spec.password) throw DbError(ErrorKind::kNotFound, "fake", "fake: no such user");
+    user = users_.emplace(spec.name, db::UserSpec{spec.name, *spec.password, std::nullopt, {}}).first;
+  } else if (spec.password) {
+    user->second.password = *spec.password;
+  }
+  operators_[spec.name] = spec.superuser;
+}
+
+std::optional<std::string> FakeEngine::OperatorDrift(bool superuser) {
+  Enter("OperatorDrift");
+  const auto op = operators_.find(acting_user_);
+  if (op == operators_.end()) return "is not an operator account";
+  if (op->second == superuser) return std::nullopt;
+  return op->second ? "holds SUPERUSER" : "lacks SUPERUSER";
+}
+
+std::optional<bool> FakeEngine::OperatorIsSuperuser(const std::string& user) const {
+  const auto op = operators_.find(user);
+  if (op == operators_.end()) return std::nullopt;
+  return op->second;
+}
+
+void FakeEngine::AddForeignDatabase(const std::string& name, const std::string& table,
+                                    const std::vector<std::string>& rows) {
+  Database& database = databases_[name];
+  database.managed_by.clear();
+  if (!table.empty()) database.tables[table] = rows;
 }
 
 std::vector<std::string> FakeEngine::ListUsers(const std::string& prefix) {
@@ -188,10 +286,26 @@ std::optional<db::UserSpec> FakeEngine::GetUser(const std::string& user) const {
   return it->second;
 }
 
-std::optional<std::string> FakeEngine::OwnerRoleOf(const std::string& database) const {
+std::optional<std::string> FakeEngine::ManagerOf(const std::string& database) const {
   const auto it = databases_.find(database);
-  if (it == databases_.end() || it->second.owner_role.empty()) return std::nullopt;
-  return it->second.owner_role;
+  if (it == databases_.end()) return std::nullopt;
+  return it->second.managed_by;
+}
+
+std::vector<std::string> FakeEngine::TableRows(const std::string& database,
+                                              const std::string& table) const {
+  const auto db = databases_.find(database);
+  if (db == databases_.end()) throw DbError(ErrorKind::kNotFound, "fake", "fake: no database");
+  const auto rows = db->second.tables.find(table);
+  if (rows == db->second.tables.end()) throw DbError(ErrorKind::kNotFound, "fake", "fake: no table");
+  std::vector<std::string> sorted = rows->second;
+  std::sort(sorted.begin(), sorted.end());
+  return sorted;
+}
+
+bool FakeEngine::IsAdoptedBy(const std::string& database, const std::string& instance_prefix) const {
+  const auto it = databases_.find(database);
+  return it != databases_.end() && it->second.adopted_by.contains(instance_prefix);
 }
 
 }  // namespace grantor::testing

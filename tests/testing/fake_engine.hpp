@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,18 +18,40 @@ class FakeEngine : public db::Engine {
  public:
   using SessionId = int;
 
-  /// `dialect` selects the name rules (and the flavour Server() reports).
+  /// Prefix of the grantor application the engine acts for until ActAs() says otherwise.
+  static constexpr const char* kDefaultPrefix = "grantor_fake_";
+
+  /// `dialect` selects the name rules (and the flavour Server() reports). Until ActAs() is
+  /// called, calls act as a superuser for the application kDefaultPrefix.
   explicit FakeEngine(core::Dialect dialect = core::Dialect::kPostgres);
+
+  /// Who the next calls act as, the way a connection logs in: `user` (a superuser when it was
+  /// created with ExtraRole::kSuperuser or is an operator made with superuser) for the grantor
+  /// application `instance_prefix`. EngineProxy calls this before every forwarded call.
+  void ActAs(const std::string& user, const std::string& instance_prefix);
 
   // --- db::Engine ------------------------------------------------------------------------
   db::ServerInfo Server() override;
+  db::DatabaseStatus InspectDatabase(const std::string& name) override;
   void EnsureDatabase(const std::string& name) override;
+  void AdoptDatabase(const std::string& name) override;
   bool DatabaseExists(const std::string& name) override;
   void EnsureUser(const db::UserSpec& spec) override;
   void SetPassword(const std::string& user, const std::string& password) override;
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
+  void EnsureOperator(const db::OperatorSpec& spec) override;
+  std::optional<std::string> OperatorDrift(bool superuser) override;
+
+  /// A database someone else created (the "payroll" of a shared server), with one table.
+  void AddForeignDatabase(const std::string& name, const std::string& table = "",
+                          const std::vector<std::string>& rows = {});
+  /// Whether `user` is an operator account and, if so, whether it is superuser.
+  std::optional<bool> OperatorIsSuperuser(const std::string& user) const;
+  /// Gives operator `user` superuser behind the charm's back (an account made by an older
+  /// release, or by hand).
+  void MakeOperatorSuperuser(const std::string& user) { operators_[user] = true; }
 
   // --- simulation ------------------------------------------------------------------------
   /// While down, every Engine method and every session operation throws DbError{kConnection}.
@@ -64,15 +87,20 @@ class FakeEngine : public db::Engine {
   bool HasUser(const std::string& name) const { return users_.contains(name); }
   /// The stored spec of `user` (password included); std::nullopt when absent.
   std::optional<db::UserSpec> GetUser(const std::string& user) const;
-  /// PostgreSQL dialect: the owner role of `database` (core::DatabaseOwnerRole) once ensured.
-  std::optional<std::string> OwnerRoleOf(const std::string& database) const;
+  /// The prefix of the application that manages `database` ("" for a foreign one).
+  std::optional<std::string> ManagerOf(const std::string& database) const;
+  /// The rows of `table` in `database`, as the server's superuser reads them (sorted).
+  std::vector<std::string> TableRows(const std::string& database, const std::string& table) const;
+  /// Whether the application `instance_prefix` adopted `database`.
+  bool IsAdoptedBy(const std::string& database, const std::string& instance_prefix) const;
   /// Every Engine call in order, as "<Method> <first name argument>" (never a password).
   const std::vector<std::string>& calls() const { return calls_; }
   int open_sessions() const;
 
  private:
   struct Database {
-    std::string owner_role;
+    std::string managed_by;             // instance prefix; "" for a foreign database
+    std::set<std::string> adopted_by;   // instance prefixes
     std::map<std::string, std::vector<std::string>> tables;
   };
   struct Session {
@@ -82,11 +110,17 @@ class FakeEngine : public db::Engine {
   };
 
   void Enter(const std::string& call);
+  db::ServerInfo Info() const;
+  bool ActingAsSuperuser() const;
+  void RequireSuperuser(const std::string& what) const;
   const Session& LiveSession(SessionId session) const;
   bool MayUse(const db::UserSpec& user, const std::string& database) const;
   Database& UsableDatabase(SessionId session, const std::string& database);
 
   core::Dialect dialect_;
+  std::string acting_user_;
+  std::string acting_prefix_ = kDefaultPrefix;
+  std::map<std::string, bool> operators_;  // operator account -> superuser
   bool down_ = false;
   std::optional<db::ErrorKind> fail_next_;
   std::map<std::string, Database> databases_;

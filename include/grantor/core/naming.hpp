@@ -8,12 +8,14 @@
 //   PostgreSQL user      [A-Za-z0-9_.-], 1..63 bytes
 //   MySQL database       [A-Za-z0-9_-],  1..64 chars      ('.' is not allowed in MySQL db names)
 //   MySQL user           [A-Za-z0-9_.-], 1..32 chars      (MySQL 8 limit; MariaDB allows 80)
-// Reserved (case-insensitive): PostgreSQL databases postgres, template0, template1; users
+// Reserved (case-insensitive): databases grantor_*; PostgreSQL databases postgres, template0,
+// template1; users
 // postgres, public, none, current_user, current_role, session_user, pg_*, grantor_admin and
 // grantor_owner_*. MySQL databases mysql, sys, information_schema, performance_schema; users
 // root, mysql.*, mariadb.*.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,10 +24,14 @@ namespace grantor::core {
 
 enum class Dialect { kPostgres, kMySql };
 
-/// Prefix of the per-database NOLOGIN owner roles (PostgreSQL).
+/// Names used by grantor releases before per-application group roles (PostgreSQL): the shared
+/// owner roles "grantor_owner_<database>" and admin role "grantor_admin". Still reserved, so
+/// that no request can reach them.
 inline constexpr std::string_view kOwnerRolePrefix = "grantor_owner_";
-/// NOLOGIN role behind ExtraRole::kAdmin (PostgreSQL).
 inline constexpr std::string_view kPostgresAdminRole = "grantor_admin";
+/// Database names starting with this are reserved for grantor's own bookkeeping (the MariaDB
+/// engine's per-application "<instance prefix>meta" database).
+inline constexpr std::string_view kReservedDatabasePrefix = "grantor_";
 /// Longest accepted password, in bytes.
 inline constexpr std::size_t kMaxPasswordLength = 1024;
 
@@ -47,11 +53,17 @@ inline bool IsValidUserName(std::string_view name, Dialect dialect) {
   return !UserNameProblem(name, dialect).has_value();
 }
 
-/// The PostgreSQL owner role of `database` (which must be a valid PostgreSQL database name):
-/// "grantor_owner_<database>" when that fits in 63 bytes, otherwise "grantor_owner_" + the
-/// first 32 bytes + "_" + 16 hex digits of the FNV-1a-64 hash of the whole name. Deterministic,
-/// so every unit and every retry derives the same role.
-std::string DatabaseOwnerRole(std::string_view database);
+/// The PostgreSQL NOLOGIN group role through which the relation users of one grantor
+/// application reach database `database_oid`: "<instance_prefix>o<oid>". The database's OID is
+/// unique in the cluster, so two databases never share a group role, whatever their names, and
+/// the role names of two applications differ by their prefixes. A database this application
+/// created is owned by this role: that ownership is the server-side record that the
+/// application manages it (a re-created database has a new OID, hence no owner of that name).
+std::string PostgresGroupRole(std::string_view instance_prefix, std::uint32_t database_oid);
+
+/// The PostgreSQL NOLOGIN role behind `extra-user-roles: admin` for one application:
+/// "<instance_prefix>admin".
+std::string PostgresAdminRole(std::string_view instance_prefix);
 
 /// `untrusted` made safe to embed in a message: bytes outside [A-Za-z0-9_.-] become '?', and
 /// it is cut to 64 bytes with a trailing "...".

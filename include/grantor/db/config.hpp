@@ -65,6 +65,10 @@ struct ConnectionConfig {
   /// file that lives as long as the engine, for libpq `sslrootcert` / MYSQL_OPT_SSL_CA.
   std::string ssl_ca;
   std::chrono::seconds connect_timeout{10};
+  /// "grantor_<tag>_" (core::InstanceNames::prefix()): the grantor application the engine acts
+  /// for. Names the group roles and bookkeeping the engine creates, and decides which databases
+  /// InspectDatabase calls managed.
+  std::string instance_prefix;
 };
 
 }  // namespace grantor::db

@@ -2,6 +2,13 @@
 //
 // Accounts are always 'name'@'%'. Identifiers are backtick-quoted (sql.hpp), literals escaped
 // with mysql_real_escape_string, and every name is validated before any SQL is built.
+//
+// MySQL has no owner of a database, so which databases this grantor application created
+// ("managed") or was handed by the operator ("adopted") is recorded in its own bookkeeping
+// table `<instance prefix>meta`.`databases`: only grantor's operator holds privileges there
+// (relation users get privileges on their own database only), so no tenant can forge or erase
+// the record. A name is recorded before its database is created, and the record is taken back
+// when the CREATE finds the name taken.
 // Statements that differ between MariaDB 10.4+ and MySQL 8 (role privileges) switch on the
 // flavour detected at connect time; everything else (CREATE USER IF NOT EXISTS, ALTER USER ...
 // ACCOUNT LOCK, DROP USER IF EXISTS, KILL CONNECTION, information_schema.PROCESSLIST) is shared.
@@ -17,6 +24,7 @@
 #include <vector>
 
 #include "db/mysql/sql.hpp"
+#include "grantor/core/access_policy.hpp"
 #include "grantor/core/naming.hpp"
 #include "grantor/db/mysql.hpp"
 #include "grantor/db/secret_file.hpp"
@@ -30,6 +38,10 @@ constexpr Dialect kDialect = Dialect::kMySql;
 constexpr unsigned int kDefaultPort = 3306;
 constexpr unsigned int kIoTimeoutSeconds = 60;
 constexpr unsigned int kUnknownThread = 1094;
+constexpr unsigned int kDatabaseExists = 1007;
+constexpr unsigned int kAccessDeniedToStatement = 1045;
+constexpr unsigned int kUnknownDatabase = 1049;
+constexpr unsigned int kNoSuchTable = 1146;
 constexpr std::string_view kQueryLogsOff =
     "SET SESSION sql_log_off = 1, SESSION slow_query_log = 0";
 constexpr std::string_view kQueryLogsDefault =
@@ -59,15 +71,31 @@ class MariaDbEngine final : public Engine {
   }
 
   ServerInfo Server() override;
+  DatabaseStatus InspectDatabase(const std::string& name) override;
   void EnsureDatabase(const std::string& name) override;
+  void AdoptDatabase(const std::string& name) override;
   bool DatabaseExists(const std::string& name) override;
   void EnsureUser(const UserSpec& spec) override;
   void SetPassword(const std::string& user, const std::string& password) override;
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
+  void EnsureOperator(const OperatorSpec& spec) override;
+  std::optional<std::string> OperatorDrift(bool superuser) override;
 
  private:
+  struct GlobalGrants {
+    std::set<std::string> privileges;  // without USAGE
+    bool grantable = false;
+  };
+  GlobalGrants ReadGlobalGrants(const std::string& grantee_literal);
+  std::string MetaTable() const {
+    return QuoteIdentifier(config_.instance_prefix + "meta") + ".`databases`";
+  }
+  std::optional<std::string> RecordedKind(const std::string& name);
+  void EnsureMetaTable();
+  void Record(const std::string& name, const std::string& kind, bool overwrite);
+  void RefuseUnsafeRoles(const ExtraRoles& roles);
   MYSQL* Conn();
   void ApplyTls(MYSQL* handle) const;
   void RequireNegotiatedTls(MYSQL* handle) const;
@@ -79,6 +107,7 @@ class MariaDbEngine final : public Engine {
   Rows Query(const std::string& sql, std::string_view what);
   std::string Literal(std::string_view text);
   std::string Account(const std::string& user) { return Literal(user) + "@'%'"; }
+  std::string IdentifiedBy(const std::string& password);
   void SyncGlobalPrivileges(const std::string& user, const ExtraRoles& roles);
   void KillSessions(const std::string& user);
 
@@ -152,7 +181,9 @@ MYSQL* MariaDbEngine::Conn() {
 // connection error drops the connection, so that the next call reconnects.
 DbError MariaDbEngine::LastError(std::string_view what, std::string_view secret) {
   const unsigned int code = mysql_errno(conn_.get());
-  const ErrorKind kind = KindFromErrno(code);
+  // On an open connection, 1045 (access denied) refuses a statement, not the login.
+  const ErrorKind kind = code == kAccessDeniedToStatement ? ErrorKind::kAccessDenied
+                                                          : KindFromErrno(code);
   std::string message = std::string(what) + ": " + mysql_error(conn_.get());
   message = RedactSecret(RedactSecret(std::move(message), secret), config_.password);
   if (kind == ErrorKind::kConnection) conn_.reset();
@@ -210,6 +241,16 @@ std::string MariaDbEngine::Literal(std::string_view text) {
   return "'" + buffer + "'";
 }
 
+// MariaDB: the mysql_native_password hash, so that the clear password reaches no query log
+// whoever runs the statement. MySQL 8 (caching_sha2_password, and IDENTIFIED BY PASSWORD is gone)
+// gets the clear password, which its general log rewrites itself.
+std::string MariaDbEngine::IdentifiedBy(const std::string& password) {
+  if (flavour_ == Flavour::kMariaDb) {
+    return "IDENTIFIED BY PASSWORD " + Literal(NativePasswordHash(password));
+  }
+  return "IDENTIFIED BY " + Literal(password);
+}
+
 ServerInfo MariaDbEngine::Server() {
   const Rows rows = Query("SELECT VERSION()", "read server version");
   ServerInfo info;
@@ -227,10 +268,77 @@ bool MariaDbEngine::DatabaseExists(const std::string& name) {
               .empty();
 }
 
+// How this application's bookkeeping table records `name` ("managed" or "adopted"), if at all.
+// A missing table or database means nothing is recorded yet.
+std::optional<std::string> MariaDbEngine::RecordedKind(const std::string& name) {
+  const std::string sql = "SELECT kind FROM " + MetaTable() + " WHERE name = " + Literal(name);
+  MYSQL* handle = Conn();
+  if (mysql_real_query(handle, sql.data(), sql.size()) != 0) {
+    const unsigned int code = mysql_errno(handle);
+    if (code == kNoSuchTable || code == kUnknownDatabase) return std::nullopt;
+    Fail("inspect database");
+  }
+  std::unique_ptr<MYSQL_RES, ResultFreer> result(mysql_store_result(handle));
+  if (!result) Fail("inspect database");
+  MYSQL_ROW row = mysql_fetch_row(result.get());
+  if (row == nullptr || row[0] == nullptr) return std::nullopt;
+  return std::string(row[0]);
+}
+
+void MariaDbEngine::EnsureMetaTable() {
+  Exec("CREATE DATABASE IF NOT EXISTS " + QuoteIdentifier(config_.instance_prefix + "meta") +
+           " CHARACTER SET utf8mb4",
+       "ensure bookkeeping database");
+  Exec("CREATE TABLE IF NOT EXISTS " + MetaTable() +
+           " (name VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY,"
+           " kind VARCHAR(16) NOT NULL,"
+           " recorded_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+       "ensure bookkeeping table");
+}
+
+void MariaDbEngine::Record(const std::string& name, const std::string& kind, bool overwrite) {
+  EnsureMetaTable();
+  const std::string row = "(" + Literal(name) + ", " + Literal(kind) + ")";
+  Exec(overwrite ? "INSERT INTO " + MetaTable() + " (name, kind) VALUES " + row +
+                       " ON DUPLICATE KEY UPDATE kind = VALUES(kind)"
+                 : "INSERT IGNORE INTO " + MetaTable() + " (name, kind) VALUES " + row,
+       "record database");
+}
+
+DatabaseStatus MariaDbEngine::InspectDatabase(const std::string& name) {
+  RequireDatabaseName(name, kDialect);
+  if (!DatabaseExists(name)) return DatabaseStatus::kAbsent;
+  return RecordedKind(name) == "managed" ? DatabaseStatus::kManaged : DatabaseStatus::kForeign;
+}
+
 void MariaDbEngine::EnsureDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
-  Exec("CREATE DATABASE IF NOT EXISTS " + QuoteIdentifier(name) + " CHARACTER SET utf8mb4",
-       "ensure database");
+  const DatabaseStatus status = InspectDatabase(name);
+  if (status == DatabaseStatus::kManaged) return;
+  const DbError foreign(ErrorKind::kAlreadyExists, "1007",
+                        "ensure database: database '" + name +
+                            "' exists and is not managed by this application");
+  if (status == DatabaseStatus::kForeign) throw foreign;
+  Record(name, "managed", /*overwrite=*/true);
+  const std::string create = "CREATE DATABASE " + QuoteIdentifier(name) + " CHARACTER SET utf8mb4";
+  MYSQL* handle = Conn();
+  if (mysql_real_query(handle, create.data(), create.size()) != 0) {
+    if (mysql_errno(handle) != kDatabaseExists) Fail("ensure database");
+    // Created by someone else since the inspection: not ours after all.
+    Exec("DELETE FROM " + MetaTable() + " WHERE name = " + Literal(name), "unrecord database");
+    throw foreign;
+  }
+}
+
+// Nothing changes in the database itself; the record lets EnsureUser tell an adopted database
+// from one nobody handed over.
+void MariaDbEngine::AdoptDatabase(const std::string& name) {
+  RequireDatabaseName(name, kDialect);
+  if (!DatabaseExists(name)) {
+    throw DbError(ErrorKind::kNotFound, "1049",
+                  "adopt database: database '" + name + "' does not exist");
+  }
+  Record(name, "adopted", /*overwrite=*/false);
 }
 
 bool MariaDbEngine::UserExists(const std::string& name) {
@@ -240,29 +348,64 @@ bool MariaDbEngine::UserExists(const std::string& name) {
               .empty();
 }
 
+// Defence in depth behind the charm's policy: roles that cannot be given safely here are
+// refused before anything changes.
+void MariaDbEngine::RefuseUnsafeRoles(const ExtraRoles& roles) {
+  ServerInfo server;
+  server.flavour = flavour_;
+  for (const ExtraRole role : roles) {
+    if (auto reason = core::UnsafeRoleReason(role, server)) {
+      throw DbError(ErrorKind::kAccessDenied, "", "ensure user: " + *reason);
+    }
+  }
+}
+
 void MariaDbEngine::EnsureUser(const UserSpec& spec) {
   RequireUserName(spec.name, kDialect);
   RequirePassword(spec.password);
+  Conn();
+  RefuseUnsafeRoles(spec.extra_roles);
   if (spec.database) {
     RequireDatabaseName(*spec.database, kDialect);
     if (!DatabaseExists(*spec.database)) {
       throw DbError(ErrorKind::kNotFound, "1049",
                     "ensure user: database '" + *spec.database + "' does not exist");
     }
+    if (!RecordedKind(*spec.database)) {
+      throw DbError(ErrorKind::kNotFound, "1049",
+                    "ensure user: database '" + *spec.database +
+                        "' is neither managed nor adopted by this application");
+    }
   }
   const std::string account = Account(spec.name);
-  const std::string password = Literal(spec.password);
-  Exec("CREATE USER IF NOT EXISTS " + account + " IDENTIFIED BY " + password, "create user",
-       spec.password);
+  const std::string identified = IdentifiedBy(spec.password);
+  Exec("CREATE USER IF NOT EXISTS " + account + " " + identified, "create user", spec.password);
   // Also the update path for an existing user; ACCOUNT UNLOCK undoes a DropUser that failed
   // after locking.
-  Exec("ALTER USER " + account + " IDENTIFIED BY " + password + " ACCOUNT UNLOCK", "update user",
+  Exec("ALTER USER " + account + " " + identified + " ACCOUNT UNLOCK", "update user",
        spec.password);
   SyncGlobalPrivileges(spec.name, spec.extra_roles);
   if (spec.database) {
-    Exec("GRANT ALL PRIVILEGES ON " + QuoteGrantDatabase(*spec.database) + ".* TO " + account,
+    std::string privileges;
+    for (const auto& privilege : DatabasePrivileges()) {
+      privileges += (privileges.empty() ? "" : ", ") + privilege;
+    }
+    Exec("GRANT " + privileges + " ON " + QuoteGrantDatabase(*spec.database) + ".* TO " + account,
          "grant database");
   }
+}
+
+MariaDbEngine::GlobalGrants MariaDbEngine::ReadGlobalGrants(const std::string& grantee_literal) {
+  GlobalGrants grants;
+  const Rows rows = Query(
+      "SELECT PRIVILEGE_TYPE, IS_GRANTABLE FROM information_schema.USER_PRIVILEGES"
+      " WHERE GRANTEE = " + grantee_literal,
+      "read global privileges");
+  for (const auto& row : rows) {
+    if (row[0] != "USAGE") grants.privileges.insert(row[0]);
+    grants.grantable = grants.grantable || row[1] == "YES";
+  }
+  return grants;
 }
 
 // Converges the user's global (ON *.*) privileges to `roles`: grants what is missing and, only
@@ -273,29 +416,23 @@ void MariaDbEngine::SyncGlobalPrivileges(const std::string& user, const ExtraRol
     Exec("GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION", "grant superuser");
     return;
   }
-  const std::vector<std::string> wanted = GlobalPrivileges(roles, flavour_);
-  std::set<std::string> held;
-  bool grantable = false;
-  const Rows rows = Query(
-      "SELECT PRIVILEGE_TYPE, IS_GRANTABLE FROM information_schema.USER_PRIVILEGES"
-      " WHERE GRANTEE = " +
-          Literal("'" + user + "'@'%'"),
-      "read global privileges");
-  for (const auto& row : rows) {
-    if (row[0] != "USAGE") held.insert(row[0]);
-    grantable = grantable || row[1] == "YES";
-  }
-  const bool surplus = grantable || std::any_of(held.begin(), held.end(), [&](const auto& p) {
-                         return std::find(wanted.begin(), wanted.end(), p) == wanted.end();
-                       });
+  const std::vector<std::string> wanted = GlobalPrivileges(roles);
+  GlobalGrants held = ReadGlobalGrants(Literal("'" + user + "'@'%'"));
+  const bool surplus =
+      held.grantable || std::any_of(held.privileges.begin(), held.privileges.end(),
+                                    [&](const auto& p) {
+                                      return std::find(wanted.begin(), wanted.end(), p) ==
+                                             wanted.end();
+                                    });
   if (surplus) {
-    Exec("REVOKE ALL PRIVILEGES ON *.* FROM " + account, "revoke global privileges");
-    if (grantable) Exec("REVOKE GRANT OPTION ON *.* FROM " + account, "revoke grant option");
-    held.clear();
+    // This form needs CREATE USER (which the operator holds), not every privilege revoked; it
+    // also takes database privileges, which EnsureUser grants again right after.
+    Exec("REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + account, "revoke global privileges");
+    held.privileges.clear();
   }
   std::string missing;
   for (const auto& privilege : wanted) {
-    if (held.contains(privilege)) continue;
+    if (held.privileges.contains(privilege)) continue;
     missing += (missing.empty() ? "" : ", ") + privilege;
   }
   if (!missing.empty()) Exec("GRANT " + missing + " ON *.* TO " + account, "grant extra roles");
@@ -307,8 +444,7 @@ void MariaDbEngine::SetPassword(const std::string& user, const std::string& pass
   if (!UserExists(user)) {
     throw DbError(ErrorKind::kNotFound, "1133", "set password: user '" + user + "' does not exist");
   }
-  Exec("ALTER USER " + Account(user) + " IDENTIFIED BY " + Literal(password), "set password",
-       password);
+  Exec("ALTER USER " + Account(user) + " " + IdentifiedBy(password), "set password", password);
 }
 
 void MariaDbEngine::KillSessions(const std::string& user) {
@@ -347,6 +483,65 @@ std::vector<std::string> MariaDbEngine::ListUsers(const std::string& prefix) {
   }
   std::sort(users.begin(), users.end());
   return users;
+}
+
+// The operator holds exactly OperatorPrivileges() WITH GRANT OPTION on *.*, or ALL PRIVILEGES
+// WITH GRANT OPTION while relations may have superuser. Anything else is revoked first.
+void MariaDbEngine::EnsureOperator(const OperatorSpec& spec) {
+  RequireUserName(spec.name, kDialect);
+  if (spec.password) RequirePassword(*spec.password);
+  const std::string account = Account(spec.name);
+  if (spec.password) {
+    const std::string identified = IdentifiedBy(*spec.password);
+    Exec("CREATE USER IF NOT EXISTS " + account + " " + identified, "create operator",
+         *spec.password);
+    Exec("ALTER USER " + account + " " + identified + " ACCOUNT UNLOCK", "update operator",
+         *spec.password);
+  } else if (!UserExists(spec.name)) {
+    throw DbError(ErrorKind::kNotFound, "1133",
+                  "ensure operator: user '" + spec.name + "' does not exist");
+  }
+  if (spec.superuser) {
+    Exec("GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION", "grant operator");
+    return;
+  }
+  const std::vector<std::string> wanted = OperatorPrivileges(flavour_);
+  const GlobalGrants held = ReadGlobalGrants(Literal("'" + spec.name + "'@'%'"));
+  if (held.grantable && held.privileges == std::set<std::string>(wanted.begin(), wanted.end())) {
+    return;
+  }
+  if (!held.privileges.empty() || held.grantable) {
+    Exec("REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + account, "revoke operator privileges");
+  }
+  std::string list;
+  for (const auto& privilege : wanted) list += (list.empty() ? "" : ", ") + privilege;
+  Exec("GRANT " + list + " ON *.* TO " + account + " WITH GRANT OPTION", "grant operator");
+}
+
+// Read as the operator itself: USER_PRIVILEGES spells the grantee 'user'@'host'.
+std::optional<std::string> MariaDbEngine::OperatorDrift(bool superuser) {
+  const GlobalGrants held = ReadGlobalGrants(
+      "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''',"
+      " SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')");
+  std::vector<std::string> drift;
+  if (!held.grantable) drift.push_back("lacks GRANT OPTION");
+  if (superuser) {
+    if (!held.privileges.contains("SUPER")) drift.push_back("lacks ALL PRIVILEGES");
+  } else {
+    const std::vector<std::string> wanted = OperatorPrivileges(flavour_);
+    for (const auto& privilege : held.privileges) {
+      if (std::find(wanted.begin(), wanted.end(), privilege) == wanted.end()) {
+        drift.push_back("holds " + privilege);
+      }
+    }
+    for (const auto& privilege : wanted) {
+      if (!held.privileges.contains(privilege)) drift.push_back("lacks " + privilege);
+    }
+  }
+  if (drift.empty()) return std::nullopt;
+  std::string text;
+  for (const auto& item : drift) text += (text.empty() ? "" : ", ") + item;
+  return text;
 }
 
 }  // namespace

@@ -1,16 +1,19 @@
 #include "db/mysql/sql.hpp"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <array>
+#include <cstdio>
 
 namespace grantor::db::mysql {
 namespace {
 
-constexpr std::array<std::string_view, 19> kAdminPrivileges = {
-    "ALTER",          "ALTER ROUTINE", "CREATE",      "CREATE ROUTINE", "CREATE TEMPORARY TABLES",
-    "CREATE VIEW",    "DELETE",        "DROP",        "EVENT",          "EXECUTE",
-    "INDEX",          "INSERT",        "LOCK TABLES", "REFERENCES",     "SELECT",
-    "SHOW DATABASES", "SHOW VIEW",     "TRIGGER",     "UPDATE"};
+const std::vector<std::string> kDatabasePrivileges = {
+    "ALTER",         "ALTER ROUTINE", "CREATE",  "CREATE ROUTINE", "CREATE TEMPORARY TABLES",
+    "CREATE VIEW",   "DELETE",        "DROP",    "EVENT",          "EXECUTE",
+    "INDEX",         "INSERT",        "LOCK TABLES", "REFERENCES", "SELECT",
+    "SHOW VIEW",     "TRIGGER",       "UPDATE"};
 
 std::string Quote(std::string_view name, bool escape_wildcards) {
   std::string out = "`";
@@ -70,22 +73,35 @@ ErrorKind KindFromErrno(unsigned int code) {
   }
 }
 
-std::vector<std::string> GlobalPrivileges(const ExtraRoles& roles, Flavour flavour) {
+std::vector<std::string> GlobalPrivileges(const ExtraRoles& roles) {
   std::vector<std::string> privileges;
-  if (roles.contains(ExtraRole::kAdmin)) {
-    privileges.assign(kAdminPrivileges.begin(), kAdminPrivileges.end());
-  }
   if (roles.contains(ExtraRole::kCreateDb)) privileges.emplace_back("CREATE");
-  if (roles.contains(ExtraRole::kCreateRole)) {
-    privileges.emplace_back("CREATE USER");
-    if (flavour == Flavour::kMySql) {  // MySQL 8 has separate role privileges; MariaDB does not
-      privileges.emplace_back("CREATE ROLE");
-      privileges.emplace_back("DROP ROLE");
-    }
-  }
-  std::sort(privileges.begin(), privileges.end());
-  privileges.erase(std::unique(privileges.begin(), privileges.end()), privileges.end());
   return privileges;
+}
+
+const std::vector<std::string>& DatabasePrivileges() { return kDatabasePrivileges; }
+
+std::vector<std::string> OperatorPrivileges(Flavour flavour) {
+  std::vector<std::string> privileges = kDatabasePrivileges;
+  privileges.emplace_back("CREATE USER");
+  privileges.emplace_back("PROCESS");
+  privileges.emplace_back(flavour == Flavour::kMySql ? "CONNECTION_ADMIN" : "CONNECTION ADMIN");
+  std::sort(privileges.begin(), privileges.end());
+  return privileges;
+}
+
+std::string NativePasswordHash(std::string_view password) {
+  std::array<unsigned char, SHA_DIGEST_LENGTH> once{};
+  std::array<unsigned char, SHA_DIGEST_LENGTH> twice{};
+  SHA1(reinterpret_cast<const unsigned char*>(password.data()), password.size(), once.data());
+  SHA1(once.data(), once.size(), twice.data());
+  std::string hash = "*";
+  char hex[3];
+  for (const unsigned char byte : twice) {
+    std::snprintf(hex, sizeof hex, "%02X", byte);
+    hash += hex;
+  }
+  return hash;
 }
 
 std::string ShortVersion(std::string_view banner) {

@@ -23,10 +23,27 @@ std::string QuoteGrantDatabase(std::string_view name);
 /// 1049/1133/1141/1094 -> kNotFound; else kOther.
 ErrorKind KindFromErrno(unsigned int code);
 
-/// The global privileges (ON *.*) that `roles` stand for on `flavour`, excluding kSuperuser
-/// (which is ALL PRIVILEGES WITH GRANT OPTION). Names as information_schema.USER_PRIVILEGES
-/// spells them; sorted, no duplicates.
-std::vector<std::string> GlobalPrivileges(const ExtraRoles& roles, Flavour flavour);
+/// The global privileges (ON *.*) that `roles` stand for, excluding kSuperuser (which is ALL
+/// PRIVILEGES WITH GRANT OPTION). Only kCreateDb has any: kAdmin and kCreateRole cannot be
+/// given safely on MySQL servers (core::UnsafeRoleReason) and are refused before this. Names as
+/// information_schema.USER_PRIVILEGES spells them; sorted, no duplicates.
+std::vector<std::string> GlobalPrivileges(const ExtraRoles& roles);
+
+/// The privileges a relation user gets on its database (`db`.*): every data and schema
+/// privilege, no GRANT OPTION. Sorted.
+const std::vector<std::string>& DatabasePrivileges();
+
+/// The operator's global privileges (ON *.*, WITH GRANT OPTION) when relations may not have
+/// superuser: DatabasePrivileges() (to grant them on any database it creates), CREATE USER
+/// (relation accounts), PROCESS (to see a revoked user's connections) and CONNECTION ADMIN
+/// (MariaDB; MySQL 8: CONNECTION_ADMIN) to kill them. Sorted.
+std::vector<std::string> OperatorPrivileges(Flavour flavour);
+
+/// The mysql_native_password hash of `password`, as MariaDB's PASSWORD() computes it:
+/// "*" + upper-case hex of SHA1(SHA1(password)). Statements carry this instead of the clear
+/// password (IDENTIFIED BY PASSWORD '<hash>'), so no query log ever holds the password. The hash
+/// is what the server stores; it does not log in by itself.
+std::string NativePasswordHash(std::string_view password);
 
 /// "10.11.6-MariaDB-0+deb12u1" -> "10.11.6"; "8.0.36" -> "8.0.36".
 std::string ShortVersion(std::string_view banner);

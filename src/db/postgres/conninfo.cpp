@@ -39,8 +39,10 @@ std::string BuildConninfo(const ConnectionConfig& config, std::string_view dbnam
   if (!sslrootcert.empty()) Append(conninfo, "sslrootcert", sslrootcert);
   Append(conninfo, "connect_timeout", std::to_string(config.connect_timeout.count()));
   Append(conninfo, "application_name", "grantor");
-  // Keep NOTICE/WARNING chatter ("role is not a member") off stderr; errors still raise.
-  Append(conninfo, "options", "-c client_min_messages=error");
+  // Keep NOTICE/WARNING chatter ("role is not a member") off stderr; errors still raise. Pin
+  // search_path to pg_catalog from the first statement on: sessions in tenants' databases must
+  // never resolve a name to an object a tenant created.
+  Append(conninfo, "options", "-c client_min_messages=error -c search_path=pg_catalog");
   return conninfo;
 }
 

@@ -42,6 +42,9 @@ DbError TranslateException(std::exception_ptr error, std::string_view what,
     return e;
   } catch (const pqxx::broken_connection& e) {
     return Make(ErrorKind::kConnection, "08006", what, e.what(), secret);
+  } catch (const pqxx::insufficient_privilege& e) {
+    // libpqxx 6.4 drops the SQLSTATE of this one class; its type says it all.
+    return Make(ErrorKind::kAccessDenied, "42501", what, e.what(), secret);
   } catch (const pqxx::sql_error& e) {
     return Make(KindFromSqlState(e.sqlstate()), e.sqlstate(), what, e.what(), secret);
   } catch (const pqxx::in_doubt_error& e) {

@@ -67,13 +67,5 @@ TEST_F(MysqlProviderTest, LegacyMysqlPublishesHostPortUserPasswordDatabase) {
   EXPECT_FALSE(engine_.GetUser(unit_bag.at("user"))->extra_roles.contains(db::ExtraRole::kSuperuser));
 }
 
-TEST_F(MysqlProviderTest, LegacyMysqlRootGetsFullPrivileges) {
-  State state = Bootstrapped();
-  state.relations.push_back(DatabaseRelation(6, {{"database", "ops"}}, "mysql-root"));
-  auto out = Changed(state, 6);
-  const auto& user = out.state.FindRelation(6)->local_unit_data.at("user");
-  EXPECT_TRUE(engine_.GetUser(user)->extra_roles.contains(db::ExtraRole::kSuperuser));
-}
-
 }  // namespace
 }  // namespace grantor::charms::testing_support

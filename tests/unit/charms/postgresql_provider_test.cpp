@@ -218,11 +218,11 @@ TEST_F(PostgresProviderTest, RefusedRoleBlocksOnlyThatRelationAndClearsWhenFixed
   auto other = Changed(out.state, 4);
   EXPECT_EQ(other.state.unit_status.status, "blocked");
 
-  other.state.FindRelation(5)->remote_app_data["extra-user-roles"] = "createdb";
+  other.state.FindRelation(5)->remote_app_data.erase("extra-user-roles");
   auto fixed = Changed(other.state, 5);
   EXPECT_EQ(fixed.state.unit_status.status, "active");
   EXPECT_TRUE(engine_.HasUser(RelationUser(5)));
-  EXPECT_TRUE(engine_.GetUser(RelationUser(5))->extra_roles.contains(db::ExtraRole::kCreateDb));
+  EXPECT_TRUE(engine_.GetUser(RelationUser(5))->extra_roles.empty());
 }
 
 TEST_F(PostgresProviderTest, HostileDatabaseNameRunsNoSql) {
@@ -349,13 +349,6 @@ TEST_F(PostgresProviderTest, LegacyDbPublishesInTheUnitAndAppDatabags) {
   EXPECT_EQ(out.state.FindRelation(15)->local_app_data.at("user"), RelationUser(15));
   EXPECT_TRUE(engine_.Login(unit_bag.at("user"), unit_bag.at("password"), "app15"));
   EXPECT_FALSE(engine_.GetUser(RelationUser(15))->extra_roles.contains(db::ExtraRole::kSuperuser));
-}
-
-TEST_F(PostgresProviderTest, LegacyDbAdminGetsASuperuser) {
-  State state = Bootstrapped();
-  state.relations.push_back(DatabaseRelation(16, {{"database", "ops"}}, "db-admin"));
-  Changed(state, 16);
-  EXPECT_TRUE(engine_.GetUser(RelationUser(16))->extra_roles.contains(db::ExtraRole::kSuperuser));
 }
 
 TEST_F(PostgresProviderTest, LegacyRolesRequestIsRefused) {

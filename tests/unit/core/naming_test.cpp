@@ -60,14 +60,23 @@ TEST(PasswordProblem, RejectsEmptyLongAndControlCharactersWithoutEchoing) {
   EXPECT_EQ(problem->find("secret"), std::string::npos);
 }
 
-TEST(DatabaseOwnerRole, IsDeterministicAndFitsPostgresLimit) {
-  EXPECT_EQ(DatabaseOwnerRole("app"), "grantor_owner_app");
-  const std::string long_a = std::string(60, 'a');
-  const std::string long_b = std::string(59, 'a') + "b";
-  EXPECT_EQ(DatabaseOwnerRole(long_a).size(), 63u);
-  EXPECT_EQ(DatabaseOwnerRole(long_a), DatabaseOwnerRole(long_a));
-  EXPECT_NE(DatabaseOwnerRole(long_a), DatabaseOwnerRole(long_b));
-  EXPECT_TRUE(IsValidDatabaseName(long_a, Dialect::kPostgres));
+// Group roles are named after the database's OID, so no two databases share one, whatever
+// their names (the old name-derived roles could collide); each application has its own.
+TEST(PostgresGroupRole, IsInjectiveAndPerApplication) {
+  const std::string prefix = "grantor_0123456789_";
+  EXPECT_EQ(PostgresGroupRole(prefix, 16384), "grantor_0123456789_o16384");
+  EXPECT_NE(PostgresGroupRole(prefix, 16384), PostgresGroupRole(prefix, 16385));
+  EXPECT_NE(PostgresGroupRole(prefix, 16384), PostgresGroupRole("grantor_9876543210_", 16384));
+  const std::string longest = PostgresGroupRole(prefix, 4294967295u);
+  EXPECT_LE(longest.size(), 63u);
+  EXPECT_TRUE(IsValidUserName(longest, Dialect::kPostgres));
+  EXPECT_EQ(PostgresAdminRole(prefix), "grantor_0123456789_admin");
+}
+
+TEST(DatabaseNameProblem, ReservesGrantorsOwnNames) {
+  EXPECT_TRUE(DatabaseNameProblem("grantor_0123456789_meta", Dialect::kMySql));
+  EXPECT_TRUE(DatabaseNameProblem("GRANTOR_x", Dialect::kPostgres));
+  EXPECT_FALSE(DatabaseNameProblem("grantorx", Dialect::kPostgres));
 }
 
 TEST(Printable, ReplacesUnsafeBytesAndTruncates) {

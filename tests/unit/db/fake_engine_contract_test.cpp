@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "contract/engine_contract.hpp"
+#include "testing/engine_proxy.hpp"
 #include "testing/fake_engine.hpp"
 
 namespace grantor::testing::fake_contract {
@@ -29,17 +30,41 @@ class FakeProbeSession : public contract::ProbeSession {
   FakeEngine::SessionId id_;
 };
 
+// The contract's harness over one shared FakeEngine "server": engine() is the application's
+// least-privileged operator, admin_engine() the admin account, as in the integration harness.
 template <core::Dialect kDialect>
 class FakeHarness {
  public:
-  db::Engine& engine() { return engine_; }
+  FakeHarness() {
+    server_.EnsureUser(db::UserSpec{"admin", "Admin-Password-1", std::nullopt,
+                                    {db::ExtraRole::kSuperuser}});
+    admin_.EnsureOperator(db::OperatorSpec{OperatorName(), "Operator-Password-1", false});
+  }
+
+  db::Engine& engine() { return operator_; }
+  db::Engine& admin_engine() { return admin_; }
   core::Dialect dialect() const { return kDialect; }
   const std::string& prefix() const { return prefix_; }
+  std::string OperatorName() const { return kInstancePrefix + std::string("operator"); }
+
+  void SetOperatorSuperuser(bool superuser) {
+    admin_.EnsureOperator(db::OperatorSpec{OperatorName(), std::nullopt, superuser});
+  }
+  db::EnginePtr ConnectAsAnotherApplication() {
+    return std::make_unique<EngineProxy>(server_, Config("admin", "go0000000a_"));
+  }
+  void CreateForeignDatabase(const std::string& name, const std::string& table,
+                             const std::string& row) {
+    server_.AddForeignDatabase(name, table, {row});
+  }
+  std::vector<std::string> Rows(const std::string& database, const std::string& table) {
+    return server_.TableRows(database, table);
+  }
   std::unique_ptr<contract::ProbeSession> Login(const std::string& user,
                                                 const std::string& password,
                                                 const std::string& database) {
-    return std::make_unique<FakeProbeSession>(engine_,
-                                              engine_.OpenSession(user, password, database));
+    return std::make_unique<FakeProbeSession>(server_,
+                                              server_.OpenSession(user, password, database));
   }
   db::EnginePtr ConnectToDownServer() {
     auto down = std::make_unique<FakeEngine>(kDialect);
@@ -48,7 +73,18 @@ class FakeHarness {
   }
 
  private:
-  FakeEngine engine_{kDialect};
+  static constexpr const char* kInstancePrefix = "gi0000000a_";
+
+  static db::ConnectionConfig Config(const std::string& user, const std::string& instance_prefix) {
+    db::ConnectionConfig config;
+    config.user = user;
+    config.instance_prefix = instance_prefix;
+    return config;
+  }
+
+  FakeEngine server_{kDialect};
+  EngineProxy admin_{server_, Config("admin", kInstancePrefix)};
+  EngineProxy operator_{server_, Config(OperatorName(), kInstancePrefix)};
   std::string prefix_ = "gt0000000a_";
 };
 

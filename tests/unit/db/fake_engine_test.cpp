@@ -60,11 +60,11 @@ TEST(FakeEngine, RecordsCallsWithoutPasswords) {
   for (const auto& call : engine.calls()) EXPECT_EQ(call.find("TopSecret"), std::string::npos);
 }
 
-TEST(FakeEngine, KeepsOwnerRoleAndUserSpecForInspection) {
+TEST(FakeEngine, KeepsManagerAndUserSpecForInspection) {
   FakeEngine engine;
   engine.EnsureDatabase("app");
   engine.EnsureUser(db::UserSpec{"relation-1", "Password-1", "app", {db::ExtraRole::kCreateDb}});
-  EXPECT_EQ(engine.OwnerRoleOf("app"), "grantor_owner_app");
+  EXPECT_EQ(engine.ManagerOf("app"), FakeEngine::kDefaultPrefix);
   const auto user = engine.GetUser("relation-1");
   ASSERT_TRUE(user);
   EXPECT_EQ(user->database, "app");

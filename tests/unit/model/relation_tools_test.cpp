@@ -77,6 +77,23 @@ TEST(RelationToolsTest, RelationIdsHidesBrokenRelationsButMinusRStillReachesThem
   EXPECT_EQ(read.out, "{\"database\":\"orders\"}\n");
 }
 
+// Juju before 3.4 still lists the relation whose relation-broken hook runs (only that one).
+TEST(RelationToolsTest, RelationIdsOfJujuBefore34ListsTheRelationBeingBroken) {
+  State state = TwoRelations(true);
+  state.juju_version = "3.1.8";
+  state.relations[0].broken = true;
+  RelationState other = state.relations[0];
+  other.id = 10;
+  state.relations.push_back(other);
+  juju::HookContext broken = RelationHook("");
+  broken.kind = juju::EventKind::kRelationBroken;
+  FakeHookTools old_juju(state, broken);
+  EXPECT_EQ(old_juju.Call("relation-ids", {"--format=json", "database"}).out, "[\"database:3\"]\n");
+  state.juju_version = "3.4.0";
+  FakeHookTools new_juju(state, broken);
+  EXPECT_EQ(new_juju.Call("relation-ids", {"--format=json", "database"}).out, "[]\n");
+}
+
 TEST(RelationToolsTest, RelationIdsDefaultsToTheHookEndpoint) {
   FakeHookTools tools(TwoRelations(true), RelationHook("app/0"));
   EXPECT_EQ(tools.Call("relation-ids").out, "database:3\n");

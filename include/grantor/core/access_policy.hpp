@@ -1,0 +1,76 @@
+#pragma once
+// The operator's policy and the decisions made from it. A remote application only asks; what it
+// may obtain is bounded by the charm's configuration, and the default is the least:
+//   - a database that does not exist is created for the relation and managed by this grantor
+//     application; one that exists and is not managed by it is refused unless the operator
+//     listed it in `adopt-databases`;
+//   - an extra role is given only when `allowed-extra-user-roles` lists it, and never when the
+//     engine cannot give it safely (UnsafeRoleReason).
+// Every refusal is a Problem whose message names the relation, what was refused and the config
+// option that would allow it. Pure functions: no I/O.
+
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+
+#include "grantor/core/database_request.hpp"
+#include "grantor/db/engine.hpp"
+
+namespace grantor::core {
+
+struct AccessPolicy {
+  std::set<std::string> adopt_databases;  ///< exact names (config adopt-databases)
+  db::ExtraRoles allowed_extra_roles;     ///< config allowed-extra-user-roles
+};
+
+/// Parses the two config values (comma-separated; items trimmed; roles lower-cased). Database
+/// names must pass DatabaseNameProblem for `dialect`, roles must be known extra-user-roles
+/// values; a Problem names the option and the bad item.
+std::variant<AccessPolicy, Problem> ParseAccessPolicy(const std::string& adopt_databases,
+                                                      const std::string& allowed_extra_roles,
+                                                      Dialect dialect);
+
+/// What one relation asks for, from either kind of endpoint.
+struct AccessRequest {
+  std::string relation;  ///< "database:7", prefixes every message
+  std::string database;
+  db::ExtraRoles roles;
+  /// How the roles were asked for, for the message: "extra-user-roles" (the database
+  /// endpoint) or the legacy endpoint that implies them ("the db-admin endpoint").
+  std::string roles_source = "extra-user-roles";
+};
+
+/// The request name of a role ("createdb"), as in extra-user-roles.
+std::string ExtraRoleName(db::ExtraRole role);
+
+/// Why the server described by `server` cannot give `role` safely, or std::nullopt.
+///   MariaDB / MySQL: kCreateRole (CREATE USER reaches every account, root's included) and
+///   kAdmin (global data privileges reach the grant tables in the `mysql` schema).
+///   PostgreSQL 15 and older: kCreateRole (CREATEROLE may alter every non-superuser role and
+///   grant membership in any of them; PostgreSQL 16 confines it to roles it administers).
+std::optional<std::string> UnsafeRoleReason(db::ExtraRole role, const db::ServerInfo& server);
+
+/// Step one, before anything on the server is read or changed: does the policy allow every
+/// requested role?
+std::optional<Problem> CheckRolesAllowed(const AccessRequest& request, const AccessPolicy& policy);
+
+/// Step two, once the server is known: can every requested role be given safely on it?
+std::optional<Problem> CheckRolesSafe(const AccessRequest& request, const db::ServerInfo& server);
+
+/// What to do with the requested database, given what the server says about it.
+enum class DatabaseAction {
+  kCreateOrFinish,  ///< absent or managed by this application: Engine::EnsureDatabase
+  kAdopt,           ///< foreign and listed in adopt-databases: Engine::AdoptDatabase
+};
+
+/// Step three: a foreign database not listed in adopt-databases is refused.
+std::variant<DatabaseAction, Problem> DecideDatabase(const AccessRequest& request,
+                                                     const AccessPolicy& policy,
+                                                     db::DatabaseStatus status);
+
+/// Whether the operator account must be superuser (PostgreSQL SUPERUSER / MySQL ALL WITH
+/// GRANT OPTION) for this policy: only while relations may have superuser.
+bool OperatorNeedsSuperuser(const AccessPolicy& policy);
+
+}  // namespace grantor::core
