@@ -797,7 +797,9 @@ std::vector<std::string> PqEngine::OperatorStatements(pqxx::transaction_base& tx
   if (spec.password) attributes += " PASSWORD " + password_literal;
   std::vector<std::string> statements{(exists ? "ALTER ROLE " : "CREATE ROLE ") + op + attributes,
                                       std::string("GRANT ") + kSignalBackendRole + " TO " + op};
-  if (Admin().server_version() >= kVersionWithParameterPrivileges) {
+  // Only a superuser (or an account holding them WITH GRANT OPTION) may grant SET on these; an
+  // admin that cannot leaves the server's log settings in charge (docs/security.md).
+  if (admin_is_superuser_ && Admin().server_version() >= kVersionWithParameterPrivileges) {
     std::string parameters;
     for (const auto parameter : kLogParameters) {
       parameters += (parameters.empty() ? "" : ", ") + std::string(parameter);
@@ -861,10 +863,6 @@ std::optional<std::string> PqEngine::OperatorDrift(bool superuser) {
     if (!superuser && row[4].as<bool>()) drift.push_back("holds BYPASSRLS");
     if (!row[5].as<bool>()) drift.push_back("is not a member of pg_signal_backend");
     if (!row[6].is_null()) drift.push_back("is a member of " + row[6].as<std::string>());
-    if (!superuser && Admin().server_version() >= kVersionWithParameterPrivileges &&
-        !MaySetLogParameters(tx, Admin().server_version())) {
-      drift.push_back("may not SET the log parameters");
-    }
     if (drift.empty()) return std::nullopt;
     std::string text;
     for (const auto& item : drift) text += (text.empty() ? "" : ", ") + item;
