@@ -1,5 +1,6 @@
 // dispatch for the grantor-postgresql charm.
 #include "app/dispatch_main.hpp"
+#include "grantor/adapters/audit_trail.hpp"
 #include "grantor/adapters/password.hpp"
 #include "grantor/charms/charms.hpp"
 #include "grantor/db/postgres.hpp"
@@ -7,9 +8,10 @@
 int main(int argc, char** argv) {
   return grantor::app::DispatchMain(
       argc, argv,
-      [](grantor::charms::EngineFactory engines) {
+      [audit = grantor::adapters::AuditTrailForCharmDir(
+           grantor::adapters::CharmDirOfProcess(argc, argv))](grantor::charms::EngineFactory engines) {
         return grantor::charms::MakePostgresqlCharm(
-            std::move(engines), [] { return grantor::adapters::GeneratePassword(); });
+            std::move(engines), [] { return grantor::adapters::GeneratePassword(); }, audit);
       },
       grantor::db::ConnectPostgres);
 }

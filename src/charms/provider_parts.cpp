@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
+#include "grantor/core/duration.hpp"
 #include "grantor/core/identity.hpp"
 #include "grantor/juju/errors.hpp"
 
@@ -125,6 +126,21 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
                                         spec.dialect);
   if (auto* problem = std::get_if<core::Problem>(&policy)) return *problem;
   out.policy = std::get<core::AccessPolicy>(policy);
+  const std::string period = ConfigString(config, "rotation-period");
+  if (!period.empty()) {
+    out.rotation_period = core::ParseDuration(period);
+    if (!out.rotation_period || out.rotation_period->count() == 0) {
+      return core::Problem{"config rotation-period \"" + core::Printable(period) +
+                           "\" must be a whole number with s, m, h or d (7d), or empty for never"};
+    }
+  }
+  const std::string grace = ConfigString(config, "rotation-grace");
+  const auto parsed_grace = core::ParseDuration(grace.empty() ? "1h" : grace);
+  if (!parsed_grace) {
+    return core::Problem{"config rotation-grace \"" + core::Printable(grace) +
+                         "\" must be a whole number with s, m, h or d (1h), or 0"};
+  }
+  out.rotation_grace = *parsed_grace;
   return out;
 }
 

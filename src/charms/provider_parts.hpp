@@ -2,7 +2,9 @@
 // Building blocks of the provider charm (src/charms/provider.cpp), kept small and pure where
 // possible so they can be tested on their own.
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -28,6 +30,10 @@ struct ProviderConfig {
   bool tls = false;  // the charm's own connection requires TLS (require / verify-*)
   std::string tls_ca;
   core::AccessPolicy policy;  // adopt-databases, allowed-extra-user-roles
+  /// rotation-period: rotate every relation's credentials this often (std::nullopt: never).
+  std::optional<std::chrono::seconds> rotation_period;
+  /// rotation-grace: how long the previous credentials keep working after a rotation.
+  std::chrono::seconds rotation_grace{3600};
 };
 
 /// Validates the config against allow-lists. A Problem names exactly what to set or fix.

@@ -1,6 +1,17 @@
 #include "grantor/core/audit.hpp"
 
+#include <ctime>
+
 namespace grantor::core {
+
+std::string FormatUtc(std::int64_t seconds) {
+  const std::time_t time = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
 
 std::string_view AuditEventName(AuditEvent event) {
   switch (event) {

@@ -24,12 +24,17 @@ std::string InstanceNames::RelationUser(int relation_id) const {
   return prefix_ + "r" + std::to_string(relation_id);
 }
 
+std::string InstanceNames::RelationUserB(int relation_id) const {
+  return RelationUser(relation_id) + "b";
+}
+
 std::optional<int> InstanceNames::RelationIdOfUser(const std::string& user) const {
   const std::string head = prefix_ + "r";
   if (user.size() <= head.size() || user.compare(0, head.size(), head) != 0) return std::nullopt;
   int id = -1;
   const char* first = user.data() + head.size();
   const char* last = user.data() + user.size();
+  if (last[-1] == 'b') --last;
   auto [end, ec] = std::from_chars(first, last, id);
   if (ec != std::errc{} || end != last || id < 0) return std::nullopt;
   return id;

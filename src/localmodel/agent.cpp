@@ -250,6 +250,10 @@ void CommitOwnedSecret(Model& model, Unit& unit, const SecretState& after) {
   }
   secret.label = after.label;
   secret.description = after.description;
+  if (secret.rotate != after.rotate) {
+    const long long interval = RotateInterval(after.rotate);
+    secret.rotate_due = interval > 0 ? NowSeconds() + interval : 0;
+  }
   secret.rotate = after.rotate;
   secret.expire = after.expire;
   secret.revisions = after.revisions;

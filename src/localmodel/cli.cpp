@@ -34,6 +34,7 @@ constexpr const char* kUsage =
     "  set-leader <unit>\n"
     "  hooks [--unit <unit>]\n"
     "  update-status\n"
+    "  rotate-due <secret-uri|label>   (make a secret's rotation due now: secret-rotate)\n"
     "env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound)\n";
 
 class UsageError : public std::runtime_error {
@@ -326,6 +327,14 @@ int SetLeader(Controller& c, const std::vector<std::string>& raw, std::ostream&,
   return 0;
 }
 
+int RotateDue(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
+  const Args args = ParseArgs(raw, {}, {});
+  NeedPositionals(args, 1, 1, "rotate-due");
+  c.MakeRotationDue(args.positional[0]);
+  c.Settle();
+  return 0;
+}
+
 int Hooks(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
   const Args args = ParseArgs(raw, {"--unit"}, {});
   NeedPositionals(args, 0, 0, "hooks");
@@ -360,6 +369,7 @@ const std::map<std::string, Handler>& Verbs() {
       {"set-leader", SetLeader},
       {"hooks", Hooks},
       {"update-status", UpdateStatus},
+      {"rotate-due", RotateDue},
   };
   return kVerbs;
 }

@@ -370,6 +370,21 @@ void Controller::UpdateStatus() {
   Save();
 }
 
+void Controller::MakeRotationDue(const std::string& id) {
+  Secret* secret = model_.FindSecret(id);
+  if (secret == nullptr) {
+    for (auto& [xid, candidate] : model_.secrets) {
+      if (!candidate.label.empty() && candidate.label == id) secret = &candidate;
+    }
+  }
+  if (secret == nullptr) throw ModelError("secret \"" + id + "\" not found");
+  if (RotateInterval(secret->rotate) == 0) {
+    throw ModelError("secret \"" + id + "\" has no rotate policy");
+  }
+  secret->rotate_due = NowSeconds();
+  Save();
+}
+
 void Controller::RemoveUnitRecord(const std::string& unit_name) {
   const std::string app = AppOfUnit(unit_name);
   for (auto& [id, relation] : model_.relations) relation.scope.erase(unit_name);

@@ -1,3 +1,4 @@
+#include <chrono>
 #include "grantor/localmodel/model.hpp"
 
 #include <algorithm>
@@ -33,7 +34,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Relation, id, endpoints, dying, 
                                                 unit_data, scope)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SecretGrantRecord, relation_id, app, unit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Secret, xid, owner_kind, owner_app, owner_unit,
-                                                name, label, description, rotate, expire,
+                                                name, label, description, rotate, expire, rotate_due,
                                                 revisions, grants)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Task, id, operation_id, unit, name, params,
                                                 status, message, results, logs, return_code, out,
@@ -160,6 +161,20 @@ void SaveModel(const std::string& dir, const Model& model) {
     if (!out) throw ModelError("cannot write " + temp.string());
   }
   std::filesystem::rename(temp, path);
+}
+
+long long RotateInterval(const std::string& policy) {
+  static const std::map<std::string, long long> kIntervals{
+      {"hourly", 3600},           {"daily", 86400},          {"weekly", 7 * 86400},
+      {"monthly", 30 * 86400},    {"quarterly", 90 * 86400}, {"yearly", 365 * 86400}};
+  const auto it = kIntervals.find(policy);
+  return it == kIntervals.end() ? 0 : it->second;
+}
+
+long long NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace grantor::localmodel

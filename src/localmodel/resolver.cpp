@@ -76,6 +76,22 @@ std::optional<HookInfo> NextSecret(const Model& model, const Unit& unit) {
   return std::nullopt;
 }
 
+// The owner's secret-rotate: for an application-owned secret the leader runs it (Juju).
+std::optional<HookInfo> NextSecretRotate(const Model& model, const Unit& unit) {
+  const long long now = NowSeconds();
+  for (const auto& [xid, secret] : model.secrets) {
+    if (secret.rotate_due == 0 || secret.rotate_due > now) continue;
+    const bool owner = secret.owner_kind == "unit" ? secret.owner_unit == unit.name
+                                                   : secret.owner_app == unit.app && unit.leader;
+    if (!owner) continue;
+    HookInfo hook = Simple("secret-rotate");
+    hook.secret_uri = model.SecretUri(xid);
+    hook.secret_label = secret.label;
+    return hook;
+  }
+  return std::nullopt;
+}
+
 std::optional<HookInfo> NextAction(const Model& model, const Unit& unit) {
   if (unit.pending_actions.empty()) return std::nullopt;
   const Task& task = model.tasks.at(unit.pending_actions.front());
@@ -171,6 +187,7 @@ std::optional<HookInfo> NextHook(const Model& model, const std::string& unit_nam
   if (auto hook = NextCreated(model, unit)) return hook;
   if (auto hook = NextLeadership(model, unit)) return hook;
   if (auto hook = NextSecret(model, unit)) return hook;
+  if (auto hook = NextSecretRotate(model, unit)) return hook;
   if (auto hook = NextAction(model, unit)) return hook;
   return NextLifecycle(model, unit);
 }
@@ -227,6 +244,12 @@ void MarkHookDone(Model& model, const std::string& unit_name, const HookInfo& ho
     unit.leader_settings_seen = app.leader_settings_version;
   } else if (hook.name == "update-status") {
     unit.update_status_pending = false;
+  } else if (hook.name == "secret-rotate") {
+    auto secret = model.secrets.find(SecretXid(hook.secret_uri));
+    if (secret != model.secrets.end()) {
+      const long long interval = RotateInterval(secret->second.rotate);
+      secret->second.rotate_due = interval > 0 ? NowSeconds() + interval : 0;
+    }
   } else if (hook.name == "secret-changed") {
     auto secret = model.secrets.find(SecretXid(hook.secret_uri));
     if (secret != model.secrets.end()) {

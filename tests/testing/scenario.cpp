@@ -54,9 +54,29 @@ juju::HookContext ActionEvent(const model::State& state, const std::string& acti
   return context;
 }
 
-HookOutcome RunEvent(const charm::Router& router, const juju::HookContext& context, model::State state) {
+namespace {
+
+// FakeHookTools that stops the hook at one call: the hook runner sees an exception, as it would
+// see nothing at all from a killed process.
+class KillingHookTools : public juju::HookTools {
+ public:
+  KillingHookTools(FakeHookTools& tools, int kill_at) : tools_(tools), kill_at_(kill_at) {}
+  juju::ToolResult Run(const juju::ToolCall& call) override {
+    if (++calls_ == kill_at_) throw std::runtime_error("killed (test) at tool call " + call.tool);
+    return tools_.Run(call);
+  }
+
+ private:
+  FakeHookTools& tools_;
+  int kill_at_;
+  int calls_ = 0;
+};
+
+HookOutcome Run(const charm::Router& router, const juju::HookContext& context, model::State state,
+                int kill_at) {
   FakeHookTools tools(state, context);
-  juju::JujuBackend backend(tools, context);
+  KillingHookTools killing(tools, kill_at);
+  juju::JujuBackend backend(killing, context);
   HookOutcome outcome;
   outcome.exit_code = charm::RunHook(router, backend);
   for (const auto& call : tools.calls()) outcome.tools_called.push_back(call.tool);
@@ -72,6 +92,18 @@ HookOutcome RunEvent(const charm::Router& router, const juju::HookContext& conte
   outcome.state.workload_version = tools.state().workload_version;
   outcome.state.action = tools.state().action;
   return outcome;
+}
+
+}  // namespace
+
+HookOutcome RunEvent(const charm::Router& router, const juju::HookContext& context,
+                     model::State state) {
+  return Run(router, context, std::move(state), /*kill_at=*/0);
+}
+
+HookOutcome RunEventKilledAt(const charm::Router& router, const juju::HookContext& context,
+                             model::State state, int call) {
+  return Run(router, context, std::move(state), call);
 }
 
 }  // namespace grantor::testing

@@ -33,4 +33,11 @@ juju::HookContext ActionEvent(const model::State& state, const std::string& acti
 /// Runs the hook and returns the outcome.
 HookOutcome RunEvent(const charm::Router& router, const juju::HookContext& context, model::State state);
 
+/// Runs the hook as if its process were killed when it makes its `call`-th hook-tool call
+/// (1-based): that call and everything after it never happen, and Juju commits nothing but the
+/// immediate effects (status), exactly as for a failed hook. What the charm did on the database
+/// server before stays. `tools_called` lists the calls made before the kill.
+HookOutcome RunEventKilledAt(const charm::Router& router, const juju::HookContext& context,
+                             model::State state, int call);
+
 }  // namespace grantor::testing

@@ -2,6 +2,7 @@
 // The database provider charm shared by grantor-postgresql and grantor-mysql: one code path,
 // parameterised by a ProviderSpec (endpoints, dialect, URI scheme) and by the engine factory.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,6 +20,8 @@ namespace grantor::charms {
 using EngineFactory = std::function<db::EnginePtr(const db::ConnectionConfig&)>;
 /// Returns a fresh random password (a CSPRNG in production, fixed values in tests).
 using PasswordSource = std::function<std::string()>;
+/// The current time in UTC seconds since the epoch (the system clock in production).
+using Clock = std::function<std::int64_t()>;
 
 /// How a legacy endpoint publishes (interface pgsql or mysql).
 enum class LegacyStyle { kPgsql, kMysql };
@@ -47,8 +50,10 @@ inline constexpr const char* kOperatorSecretLabel = "operator-credentials";
 
 /// Builds the router of a provider charm: lifecycle hooks, every relation hook of the modern and
 /// legacy endpoints, the set-password and get-password actions, and a reconcile after every hook.
-/// `audit` receives one record per grant, rotation, revocation and refusal (nullptr: none).
+/// `audit` receives one record per grant, rotation, revocation and refusal (nullptr: none);
+/// `clock` tells rotation times (nullptr: the system clock).
 charm::Router MakeProviderCharm(ProviderSpec spec, EngineFactory engines, PasswordSource passwords,
-                                std::shared_ptr<core::AuditSink> audit = nullptr);
+                                std::shared_ptr<core::AuditSink> audit = nullptr,
+                                Clock clock = nullptr);
 
 }  // namespace grantor::charms

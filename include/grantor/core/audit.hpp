@@ -4,6 +4,8 @@
 // charm emits them through an AuditSink; the adapters decide where they go (juju-log, the
 // unit's JSON-lines file, the daemon's metrics).
 
+#include <cstddef>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -12,6 +14,9 @@
 namespace grantor::core {
 
 enum class AuditEvent { kGrant, kRotate, kRevoke, kRefuse };
+
+/// `seconds` since the epoch as UTC ISO 8601: "2026-12-02T05:25:28Z".
+std::string FormatUtc(std::int64_t seconds);
 
 /// "grant", "rotate", "revoke", "refuse".
 std::string_view AuditEventName(AuditEvent event);
@@ -39,6 +44,12 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual void Record(const AuditRecord& record) = 0;
+  /// The latest `limit` records this unit kept, oldest first, as AuditToJson objects. A sink
+  /// that keeps nothing returns an empty array; a decorator forwards to what it wraps.
+  virtual nlohmann::json Recent(std::size_t limit) {
+    (void)limit;
+    return nlohmann::json::array();
+  }
 };
 
 }  // namespace grantor::core

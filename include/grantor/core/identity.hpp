@@ -18,9 +18,13 @@ class InstanceNames {
   const std::string& prefix() const { return prefix_; }
   /// The charm's own internal user: "grantor_<tag>_operator" (27 characters).
   std::string OperatorUser() const { return prefix_ + "operator"; }
-  /// The user of relation `relation_id`: "grantor_<tag>_r<id>".
+  /// The first login user of relation `relation_id`: "grantor_<tag>_r<id>".
   std::string RelationUser(int relation_id) const;
-  /// The relation id encoded in a user this application created, if it is a relation user.
+  /// The second one, that takes turns with the first on each rotation: "grantor_<tag>_r<id>b"
+  /// (31 characters at most: within MySQL's 32).
+  std::string RelationUserB(int relation_id) const;
+  /// The relation id encoded in a user this application created, if it is a relation user
+  /// (either of the two).
   std::optional<int> RelationIdOfUser(const std::string& user) const;
 
  private:

@@ -51,6 +51,10 @@ class Controller {
   void Resolve(const std::string& unit, bool no_retry);
   void SetLeader(const std::string& unit);
   void UpdateStatus();
+  /// Makes the rotation of secret `secret` (URI, owner label or user-secret name) due now, as if
+  /// its rotate policy's time had come: its owner runs secret-rotate on the next settle.
+  /// ModelError when there is no such secret or it has no rotate policy.
+  void MakeRotationDue(const std::string& secret);
 
   /// Runs hooks until no unit has work; returns how many ran. Throws SettleError past
   /// max_hooks (env GRANTOR_MODEL_MAX_HOOKS, default 10000).

@@ -143,6 +143,9 @@ struct Secret {
   std::string description;
   std::string rotate;
   std::string expire;
+  /// When the owner's next secret-rotate hook is due (UTC seconds; 0: no rotate policy). Set
+  /// from the policy when it is given, and again after each secret-rotate hook, as Juju does.
+  long long rotate_due = 0;
   std::map<int, Databag> revisions;
   std::vector<SecretGrantRecord> grants;
 
@@ -192,6 +195,12 @@ struct Model {
 std::string UnitTag(const std::string& unit_name);
 /// "app/3" -> "app".
 std::string AppOfUnit(const std::string& unit_name);
+/// Seconds between two rotations for a Juju rotate policy ("hourly" ... "yearly"); 0 for
+/// "never", "" or anything else.
+long long RotateInterval(const std::string& policy);
+/// UTC seconds now (the local model's clock).
+long long NowSeconds();
+
 /// Extracts the xid from "secret://<uuid>/<xid>", "secret:<xid>" or a bare xid.
 std::string SecretXid(const std::string& id);
 

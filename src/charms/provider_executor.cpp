@@ -1,0 +1,419 @@
+// The hook flow of the provider charms: read what the plan needs, plan, and carry the plan out
+// on the leader; the status and the ledger are written only when they changed. See
+// hook_plan.hpp for the decisions and docs/architecture.md for the costs.
+
+#include "charms/provider_executor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "grantor/core/identity.hpp"
+#include "grantor/juju/errors.hpp"
+
+namespace grantor::charms {
+namespace {
+
+using juju::EventKind;
+using juju::RelationRef;
+
+std::string JoinSorted(std::vector<std::string> items) {
+  std::sort(items.begin(), items.end());
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
+  return out;
+}
+
+// Length-prefixed, so that no two different requests share an encoding.
+void Append(std::string& out, const std::string& value) {
+  out += std::to_string(value.size());
+  out += ':';
+  out += value;
+}
+
+}  // namespace
+
+EndpointKind KindOfEndpoint(const ProviderSpec& spec, const std::string& endpoint) {
+  if (endpoint == spec.modern_endpoint) return EndpointKind::kModern;
+  for (const auto& legacy : spec.legacy_endpoints) {
+    if (legacy.name == endpoint) {
+      return legacy.style == LegacyStyle::kPgsql ? EndpointKind::kLegacyPgsql
+                                                 : EndpointKind::kLegacyMysql;
+    }
+  }
+  return EndpointKind::kOther;
+}
+
+std::string RequestDigest(const juju::Databag& remote, EndpointKind kind,
+                          const std::string& remote_app) {
+  static const std::vector<std::string> kModern{"database", "extra-user-roles",
+                                                "external-node-connectivity", "requested-secrets"};
+  static const std::vector<std::string> kLegacy{"database", "extensions", "roles"};
+  std::string encoded;
+  for (const auto& key : kind == EndpointKind::kModern ? kModern : kLegacy) {
+    const auto it = remote.find(key);
+    Append(encoded, it == remote.end() ? std::string() : it->second);
+  }
+  if (kind != EndpointKind::kModern) Append(encoded, remote_app);
+  return core::ShortDigest(encoded, 16);
+}
+
+std::string ClosestRotatePolicy(std::chrono::seconds period) {
+  static const std::vector<std::pair<const char*, std::int64_t>> kPolicies{
+      {"hourly", 3600},          {"daily", 86400},         {"weekly", 7 * 86400},
+      {"monthly", 30 * 86400},   {"quarterly", 90 * 86400}, {"yearly", 365 * 86400}};
+  const std::int64_t wanted = period.count();
+  const char* best = kPolicies.front().first;
+  std::int64_t best_distance = -1;
+  for (const auto& [name, seconds] : kPolicies) {
+    const std::int64_t distance = wanted > seconds ? wanted - seconds : seconds - wanted;
+    if (best_distance < 0 || distance < best_distance) {
+      best = name;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+ProviderExecutor::ProviderExecutor(const ProviderDeps& deps, juju::JujuBackend& backend)
+    : deps_(deps),
+      spec_(deps.spec),
+      backend_(backend),
+      context_(backend.context()),
+      names_(context_.model_uuid, context_.app_name) {}
+
+// --- the hook -----------------------------------------------------------------------------------
+
+void ProviderExecutor::RunHook() {
+  const EventKind kind = context_.kind;
+  if (kind == EventKind::kInstall || kind == EventKind::kStop || kind == EventKind::kRemove) return;
+  if (kind == EventKind::kSecretRemove) {
+    // A revision of a secret this application owns has no consumer left: remove it.
+    if (!context_.secret_id.empty() && context_.secret_revision > 0 && backend_.IsLeader()) {
+      backend_.SecretRemove(context_.secret_id, context_.secret_revision);
+    }
+    return;
+  }
+  const EndpointKind endpoint =
+      context_.relation ? KindOfEndpoint(spec_, context_.relation->endpoint) : EndpointKind::kOther;
+  const HookReads reads = ReadsFor(kind, endpoint, context_.remote_unit.empty());
+  if (!reads.ledger && !reads.remote_request && !reads.remote_units) return;
+  ledger_.emplace(reads.ledger ? backend_.StateGet() : juju::Databag{});
+  const HookPlan plan = PlanHook(Gather(reads), *ledger_);
+  if (plan.Nothing()) return;
+  Execute(plan);
+}
+
+HookFacts ProviderExecutor::Gather(const HookReads& reads) {
+  HookFacts facts;
+  facts.kind = context_.kind;
+  facts.now = deps_.clock();
+  facts.secret_label = context_.secret_label;
+  if (context_.relation) {
+    facts.endpoint = KindOfEndpoint(spec_, context_.relation->endpoint);
+    if (facts.endpoint != EndpointKind::kOther) facts.relation = context_.relation;
+  }
+  if (facts.relation && reads.remote_request) {
+    hook_remote_bag_ = backend_.RelationGet(*facts.relation, context_.remote_app, juju::Scope::kApp);
+    facts.request_digest = RequestDigest(*hook_remote_bag_, facts.endpoint, context_.remote_app);
+  }
+  if (facts.relation && reads.remote_units) {
+    hook_units_ = JoinSorted(backend_.RelationList(*facts.relation));
+    facts.remote_units = hook_units_;
+  }
+  return facts;
+}
+
+void ProviderExecutor::Execute(const HookPlan& plan) {
+  charm::StatusCollector status;
+  full_ = plan.full;
+  auto config = LoadConfig(plan.read_config);
+  if (auto* problem = std::get_if<core::Problem>(&config)) {
+    status.Add(juju::Status::Blocked(problem->message));
+  } else if (plan.republish_units.size() == 1 && plan.reconcile.empty() && !plan.full &&
+             !plan.safety_net && !plan.revoke && !plan.sweep && plan.retire.empty() &&
+             plan.rotate.empty()) {
+    // Only allowed-units changed: the unit's own databag, no leadership or server needed.
+    config_ = std::get<ProviderConfig>(config);
+    RepublishUnits(plan.republish_units.front());
+  } else if (!backend_.IsLeader()) {
+    // Followers provision nothing; remembering the request they saw keeps their next hooks
+    // for it cheap. A new leader reconciles everything in leader-elected.
+    if (context_.relation && hook_remote_bag_ && !plan.reconcile.empty()) {
+      auto& record = ledger_->Record(context_.relation->id, context_.relation->endpoint);
+      record.seen = RequestDigest(*hook_remote_bag_, KindOfEndpoint(spec_, record.endpoint),
+                                  context_.remote_app);
+    }
+    if (plan.revoke) ledger_->Forget(*plan.revoke);
+  } else {
+    config_ = std::get<ProviderConfig>(config);
+    ReconcileAsLeader(plan, status);
+  }
+  Finish(status);
+}
+
+void ProviderExecutor::ReconcileAsLeader(const HookPlan& plan, charm::StatusCollector& status) {
+  try {
+    engine_ = ConnectAsOperator(status, plan.full);
+    if (!engine_) return;
+    if (plan.sweep) observed_users_ = ListOwnUsers();
+    if (plan.full || plan.safety_net) {
+      for (const auto& relation : LiveRelations()) {
+        if (IsLive(relation.id)) ReconcileOrRecord(relation, /*verify=*/true);
+      }
+      for (const int id : ledger_->Ids()) {
+        if (!IsLive(id)) ledger_->Forget(id);  // ended while this unit was not looking
+      }
+    } else {
+      for (const int id : plan.reconcile) {
+        const RelationRecord* record = ledger_->Find(id);
+        const bool hook_relation = context_.relation && context_.relation->id == id;
+        if (hook_relation) {
+          ReconcileOrRecord(*context_.relation, /*verify=*/false);
+        } else if (record != nullptr) {
+          ReconcileOrRecord(RelationRef{record->endpoint, id}, /*verify=*/false);
+        }
+      }
+    }
+    for (const int id : plan.republish_units) RepublishUnits(id);
+    if (plan.revoke) Revoke(*plan.revoke);
+    for (const int id : plan.retire) Retire(id);
+    for (const int id : plan.rotate) Rotate(id, "rotation due");
+    if (plan.safety_net) ScheduleRotations();
+    if (plan.sweep) {
+      DropUsersWithoutRelation();
+      ledger_->set_sweep_pending(false);
+    }
+  } catch (const db::DbError& error) {
+    // The server's answer is not the remote application's fault and not a reason to put the
+    // unit in error: Waiting when it cannot be reached (a later hook retries), Blocked when it
+    // refuses (the operator must act, e.g. on the admin's privileges).
+    MarkPendingAfterOutage(plan);
+    if (plan.sweep || plan.revoke) ledger_->set_sweep_pending(true);
+    if (error.kind() == db::ErrorKind::kConnection) {
+      status.Add(juju::Status::Waiting(UnreachableMessage(error)));
+    } else {
+      status.Add(juju::Status::Blocked(spec_.engine_label + " refused: " + error.what()));
+    }
+  }
+}
+
+// Writes the status when it differs from the one this unit last set, then the ledger.
+void ProviderExecutor::Finish(charm::StatusCollector& status) {
+  for (const auto& message : ledger_->Problems()) status.Add(juju::Status::Blocked(message));
+  const juju::Status highest = status.Highest();
+  if (Ledger::StatusKey(highest) != ledger_->last_status()) {
+    backend_.StatusSet(highest);
+    ledger_->set_last_status(highest);
+  }
+  SaveLedger();
+}
+
+void ProviderExecutor::SaveLedger() {
+  const Ledger::Changes changes = ledger_->Diff();
+  if (!changes.set.empty()) backend_.StateSet(changes.set);
+  for (const auto& key : changes.deleted) backend_.StateDelete(key);
+  ledger_->MarkSaved();
+}
+
+std::variant<ProviderConfig, core::Problem> ProviderExecutor::LoadConfig(bool fresh) {
+  nlohmann::json config;
+  if (!fresh && !ledger_->config_json().empty()) {
+    config = nlohmann::json::parse(ledger_->config_json(), nullptr, /*allow_exceptions=*/false);
+  }
+  if (!config.is_object()) {
+    config = backend_.ConfigGet();
+    ledger_->set_config_json(config.dump());
+  }
+  return ReadProviderConfig(config, spec_);
+}
+
+std::string ProviderExecutor::UnreachableMessage(const db::DbError& error) const {
+  return "cannot reach " + spec_.engine_label + " at " + config_->server.host + ":" +
+         std::to_string(config_->server.port) + ": " + error.what();
+}
+
+void ProviderExecutor::MarkPendingAfterOutage(const HookPlan& plan) {
+  for (const int id : plan.reconcile) {
+    const RelationRecord* record = ledger_->Find(id);
+    const std::string endpoint = record != nullptr ? record->endpoint
+                                 : context_.relation ? context_.relation->endpoint
+                                                     : std::string();
+    if (!endpoint.empty()) ledger_->Record(id, endpoint).pending = true;
+  }
+  for (const int id : plan.rotate) {
+    if (const RelationRecord* record = ledger_->Find(id)) {
+      ledger_->Record(id, record->endpoint).rotation_owed = true;
+    }
+  }
+}
+
+// --- connections --------------------------------------------------------------------------------
+
+db::ConnectionConfig ProviderExecutor::WithUser(const std::string& user,
+                                                const std::string& password) const {
+  db::ConnectionConfig connection = config_->server;
+  connection.user = user;
+  connection.password = password;
+  connection.instance_prefix = names_.prefix();
+  return connection;
+}
+
+// An engine connected as the internal operator, creating that user from the admin credentials
+// the first time (with exactly the privileges the policy needs). With `check_privileges` (the
+// full-reconcile hooks) it also compares the operator's privileges with the policy's and, when
+// they drifted, brings them back with the admin account. nullptr (with a Blocked status) when
+// the admin secret is unusable. Throws DbError{kConnection} when the server cannot be reached.
+db::EnginePtr ProviderExecutor::ConnectAsOperator(charm::StatusCollector& status,
+                                                  bool check_privileges) {
+  auto operator_credentials = ReadOwnSecret(backend_, kOperatorSecretLabel);
+  if (operator_credentials.contains("password")) {
+    const auto login = WithUser(names_.OperatorUser(), operator_credentials["password"]);
+    auto engine = deps_.engines(login);
+    if (!check_privileges) return engine;
+    switch (RepairOperatorDrift(*engine, status)) {
+      case Repair::kNone:
+        return engine;
+      case Repair::kRepaired:
+        return deps_.engines(login);  // a new session, with the new privileges
+      case Repair::kImpossible:
+        break;
+    }
+    return nullptr;
+  }
+  auto admin = AdminEngine(&status);
+  if (!admin) return nullptr;
+  const std::string password = deps_.passwords();
+  admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), password,
+                                         core::OperatorNeedsSuperuser(config_->policy)});
+  juju::SecretOptions options;
+  options.label = kOperatorSecretLabel;
+  options.description = "grantor internal operator user";
+  backend_.SecretAdd({{"username", names_.OperatorUser()}, {"password", password}}, options);
+  spdlog::info("created internal user {}", names_.OperatorUser());
+  return deps_.engines(WithUser(names_.OperatorUser(), password));
+}
+
+// An engine logged in as the admin account of config admin-credentials, or nullptr (with a
+// Blocked status when `status` is given) when its secret is unusable.
+db::EnginePtr ProviderExecutor::AdminEngine(charm::StatusCollector* status) {
+  auto admin = ReadAdminCredentials(backend_, config_->admin_secret, context_.app_name);
+  if (auto* problem = std::get_if<core::Problem>(&admin)) {
+    if (status != nullptr) status->Add(juju::Status::Blocked(problem->message));
+    return nullptr;
+  }
+  const auto& [admin_user, admin_password] = std::get<AdminCredentials>(admin);
+  return deps_.engines(WithUser(admin_user, admin_password));
+}
+
+ProviderExecutor::Repair ProviderExecutor::RepairOperatorDrift(db::Engine& engine,
+                                                               charm::StatusCollector& status) {
+  const bool superuser = core::OperatorNeedsSuperuser(config_->policy);
+  const auto drift = engine.OperatorDrift(superuser);
+  if (!drift) return Repair::kNone;
+  spdlog::info("internal user {} {}: restoring its privileges", names_.OperatorUser(), *drift);
+  auto admin = AdminEngine(&status);
+  if (!admin) return Repair::kImpossible;
+  admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), std::nullopt, superuser});
+  return Repair::kRepaired;
+}
+
+// --- which relations are live -------------------------------------------------------------------
+
+std::vector<RelationRef> ProviderExecutor::LiveRelations() {
+  if (!live_) {
+    live_.emplace();
+    std::vector<std::string> endpoints{spec_.modern_endpoint};
+    for (const auto& legacy : spec_.legacy_endpoints) endpoints.push_back(legacy.name);
+    for (const auto& endpoint : endpoints) {
+      for (auto& relation : backend_.RelationIds(endpoint)) live_->push_back(relation);
+    }
+  }
+  return *live_;
+}
+
+bool ProviderExecutor::IsBrokenOwnRelation() const {
+  return context_.kind == EventKind::kRelationBroken && context_.relation &&
+         KindOfEndpoint(spec_, context_.relation->endpoint) != EndpointKind::kOther;
+}
+
+// The relation whose relation-broken runs is gone, even where relation-ids still lists it
+// (Juju before 3.4 does so during the relation's own relation-broken).
+bool ProviderExecutor::IsLive(int relation_id) {
+  if (IsBrokenOwnRelation() && context_.relation->id == relation_id) return false;
+  for (const auto& relation : LiveRelations()) {
+    if (relation.id == relation_id) return true;
+  }
+  return false;
+}
+
+// --- sweep --------------------------------------------------------------------------------------
+
+std::set<std::string> ProviderExecutor::ListOwnUsers() {
+  const auto users = engine_->ListUsers(names_.prefix());
+  return {users.begin(), users.end()};
+}
+
+// Drops every relation user of this application whose relation is gone: how a revocation missed
+// while the server was down (or by an earlier leader) happens later.
+void ProviderExecutor::DropUsersWithoutRelation() {
+  for (const auto& user : *observed_users_) {
+    const auto relation_id = names_.RelationIdOfUser(user);
+    if (!relation_id || IsLive(*relation_id)) continue;
+    DropUser(user);
+    RelationRecord orphan;
+    Audit(core::AuditEvent::kRevoke, *relation_id, orphan, user, "ok", "its relation is gone");
+  }
+}
+
+// A user the operator may not drop (a superuser made while the policy allowed it, and the
+// operator has been brought down since) is dropped with the admin account.
+void ProviderExecutor::DropUser(const std::string& user) {
+  try {
+    engine_->DropUser(user);
+  } catch (const db::DbError& error) {
+    if (error.kind() != db::ErrorKind::kAccessDenied) throw;
+    auto admin = AdminEngine(nullptr);
+    if (!admin) throw;
+    admin->DropUser(user);
+  }
+}
+
+// --- scheduled rotation -------------------------------------------------------------------------
+
+// Relations published in plain fields have no Juju secret to carry a rotate policy: their
+// rotation-period is kept here, checked on update-status.
+void ProviderExecutor::ScheduleRotations() {
+  if (!config_->rotation_period) return;
+  const std::int64_t now = deps_.clock();
+  for (const int id : ledger_->Ids()) {
+    const RelationRecord* record = ledger_->Find(id);
+    if (record == nullptr || !record->served || record->secrets.contains("user")) continue;
+    if (now - record->rotated_at >= config_->rotation_period->count()) {
+      Rotate(id, "rotation-period elapsed");
+    }
+  }
+}
+
+// --- audit --------------------------------------------------------------------------------------
+
+void ProviderExecutor::Audit(core::AuditEvent event, int relation_id, const RelationRecord& record,
+                             const std::string& user, const std::string& outcome,
+                             const std::string& reason) {
+  if (!deps_.audit) return;
+  core::AuditRecord entry;
+  entry.time = core::FormatUtc(deps_.clock());
+  entry.event = event;
+  entry.relation_id = relation_id;
+  entry.endpoint = record.endpoint;
+  entry.remote_app = record.remote_app;
+  entry.database = record.database;
+  entry.user = user;
+  entry.roles = record.roles;
+  entry.outcome = outcome;
+  entry.reason = reason;
+  deps_.audit->Record(entry);
+}
+
+}  // namespace grantor::charms

@@ -1,0 +1,155 @@
+#pragma once
+// The provider's executor: runs one hook or action of grantor-postgresql / grantor-mysql. It
+// reads what the plan needs (hook_plan.hpp), and does the I/O the plan names: hook tools through
+// the JujuBackend, the server through a db::Engine, records through the AuditSink. Per-relation
+// work (provision, publish, revoke, rotate) is in provider_relation.cpp; the hook flow,
+// connection and sweep in provider_executor.cpp; actions in provider_actions.cpp.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "charms/hook_plan.hpp"
+#include "charms/ledger.hpp"
+#include "charms/provider_parts.hpp"
+#include "grantor/charm/status_collector.hpp"
+#include "grantor/charms/provider.hpp"
+#include "grantor/core/audit.hpp"
+#include "grantor/core/identity.hpp"
+
+namespace grantor::charms {
+
+/// What every hook of a provider charm is built from (shared by the router's handlers).
+struct ProviderDeps {
+  ProviderSpec spec;
+  EngineFactory engines;
+  PasswordSource passwords;
+  std::shared_ptr<core::AuditSink> audit;  ///< may be null
+  Clock clock;                             ///< UTC seconds
+};
+
+/// How an endpoint of `spec` publishes.
+EndpointKind KindOfEndpoint(const ProviderSpec& spec, const std::string& endpoint);
+
+class ProviderExecutor {
+ public:
+  ProviderExecutor(const ProviderDeps& deps, juju::JujuBackend& backend);
+
+  /// After every hook: plan, then do what the plan says; the status and the ledger are written
+  /// only when they changed. Throws only for hook-tool failures (Juju retries the hook).
+  void RunHook();
+
+  /// Actions (leader only; each fails the action with a clear message otherwise).
+  void RotateCredentialsAction();
+  void AuditLogAction();
+
+ private:
+  // --- hook flow (provider_executor.cpp) ----------------------------------------------------
+  HookFacts Gather(const HookReads& reads);
+  void Execute(const HookPlan& plan);
+  void ReconcileAsLeader(const HookPlan& plan, charm::StatusCollector& status);
+  void Finish(charm::StatusCollector& status);
+  void SaveLedger();
+  /// The validated configuration: from the ledger's copy unless `fresh`, else config-get (and
+  /// the copy is refreshed). A Problem when it is invalid.
+  std::variant<ProviderConfig, core::Problem> LoadConfig(bool fresh);
+  db::ConnectionConfig WithUser(const std::string& user, const std::string& password) const;
+  db::EnginePtr ConnectAsOperator(charm::StatusCollector& status, bool check_privileges);
+  db::EnginePtr AdminEngine(charm::StatusCollector* status);
+  enum class Repair { kNone, kRepaired, kImpossible };
+  Repair RepairOperatorDrift(db::Engine& engine, charm::StatusCollector& status);
+  std::vector<juju::RelationRef> LiveRelations();
+  bool IsLive(int relation_id);
+  bool IsBrokenOwnRelation() const;
+  std::set<std::string> ListOwnUsers();
+  void DropUsersWithoutRelation();
+  void DropUser(const std::string& user);
+  void MarkPendingAfterOutage(const HookPlan& plan);
+  std::string UnreachableMessage(const db::DbError& error) const;
+  void ScheduleRotations();
+
+  // --- one relation (provider_relation.cpp) -------------------------------------------------
+  /// Brings relation `relation` to what its request asks within the policy. `verify`: check the
+  /// server even when the ledger says the request was served (full reconcile, safety net).
+  void Reconcile(const juju::RelationRef& relation, bool verify);
+  void ReconcileOrRecord(const juju::RelationRef& relation, bool verify);
+  void Provision(const juju::RelationRef& relation, RelationRecord& record,
+                 const juju::Databag& remote, const std::string& remote_app);
+  bool ServedAndPresent(const RelationRecord& record, const juju::RelationRef& relation);
+  void RecheckPolicy(const juju::RelationRef& relation, RelationRecord& record);
+  /// Creates (or adopts) the database and makes `user` exist with `password` and `roles`.
+  /// False (the record's problem set) when the policy refuses the database.
+  bool EnsureAccess(const juju::RelationRef& relation, RelationRecord& record,
+                    const core::AccessRequest& access, const std::string& user,
+                    const std::string& password);
+  void Publish(const juju::RelationRef& relation, RelationRecord& record,
+               const std::string& user, const std::string& password,
+               const std::set<std::string>& requested_secrets);
+  void PublishModern(const juju::RelationRef& relation, RelationRecord& record,
+                     const core::Credentials& credentials,
+                     const std::set<std::string>& requested_secrets);
+  void PublishLegacy(const juju::RelationRef& relation, RelationRecord& record,
+                     const core::Credentials& credentials);
+  std::string PublishSecret(const juju::RelationRef& relation, RelationRecord& record,
+                            const std::string& group, const core::Fields& content,
+                            const core::Fields& local);
+  juju::SecretOptions OwnedSecret(const juju::RelationRef& relation, const std::string& group) const;
+  void WriteChanges(const juju::RelationRef& relation, juju::Scope scope,
+                    const core::Fields& current, const core::Fields& desired,
+                    const std::set<std::string>& managed);
+  /// The password published for the relation's active user, "" when none is.
+  std::string PublishedPassword(const juju::RelationRef& relation, RelationRecord& record);
+  const core::Fields& LocalAppData(const juju::RelationRef& relation);
+  const core::Fields& LocalUnitData(const juju::RelationRef& relation);
+  const core::Fields& ReadOwnedSecret(const std::string& uri);
+  std::string RemoteApp(const juju::RelationRef& relation, RelationRecord& record);
+  juju::Databag RemoteRequest(const juju::RelationRef& relation, const std::string& remote_app);
+  std::string UnitsOf(const juju::RelationRef& relation);
+  /// Legacy pgsql: writes the relation's new allowed-units to this unit's databag.
+  void RepublishUnits(int relation_id);
+  void Revoke(int relation_id);
+  void RemovePublishedSecrets(int relation_id, const RelationRecord* record);
+  void Retire(int relation_id);
+  /// Rotates the relation's credentials; false when it has nothing served to rotate.
+  bool Rotate(int relation_id, const std::string& reason);
+  void SetRotatePolicy(const juju::RelationRef& relation, RelationRecord& record);
+  std::string UserOf(int relation_id, Slot slot) const;
+  core::Credentials CredentialsFor(const std::string& user, const std::string& password,
+                                   const std::string& database);
+  const db::ServerInfo& Server();
+  void Audit(core::AuditEvent event, int relation_id, const RelationRecord& record,
+             const std::string& user, const std::string& outcome, const std::string& reason = {});
+
+  const ProviderDeps& deps_;
+  const ProviderSpec& spec_;
+  juju::JujuBackend& backend_;
+  const juju::HookContext& context_;
+  core::InstanceNames names_;
+  std::optional<Ledger> ledger_;
+  std::optional<ProviderConfig> config_;
+  std::string config_json_;  // what config-get returned, when it ran
+  db::EnginePtr engine_;
+  std::optional<db::ServerInfo> server_;
+  std::optional<std::set<std::string>> observed_users_;  // filled by the sweep only
+  std::optional<std::vector<juju::RelationRef>> live_;
+  std::optional<juju::Databag> hook_remote_bag_;  // the hook relation's request, when read
+  std::optional<std::string> hook_units_;         // the hook relation's units, when read
+  std::map<std::string, core::Fields> owned_secrets_;
+  std::map<int, core::Fields> local_app_data_;
+  std::map<int, core::Fields> local_unit_data_;
+  bool full_ = false;
+};
+
+/// The request fields a digest covers, by endpoint kind, and the digest itself (16 hex digits
+/// of FNV-1a over a length-prefixed encoding, so no two requests share an encoding).
+std::string RequestDigest(const juju::Databag& remote, EndpointKind kind, const std::string& remote_app);
+
+/// The rotate policy Juju offers closest to `period` ("hourly" ... "yearly").
+std::string ClosestRotatePolicy(std::chrono::seconds period);
+
+}  // namespace grantor::charms

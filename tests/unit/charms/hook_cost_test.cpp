@@ -1,0 +1,236 @@
+// What each hook of the provider costs, Scenario style: the hook tools it runs (each one a
+// process and a round trip to the unit agent on real Juju) and whether it connects to the
+// database server. A hook with nothing to do reads at most what it needs to know that; one
+// integrate and one remove-relation stay within a dozen calls and one connection, on every
+// endpoint kind, and what was cheap is still correct: retried, killed and repaired hooks
+// converge.
+
+#include <algorithm>
+#include <numeric>
+
+#include "provider_fixture.hpp"
+
+namespace grantor::charms::testing_support {
+namespace {
+
+struct Cost {
+  int tools = 0;
+  int connections = 0;
+  std::vector<std::string> calls;
+};
+
+class HookCostTest : public ProviderFixture, public ::testing::WithParamInterface<core::Dialect> {
+ protected:
+  HookCostTest() : ProviderFixture(GetParam()) {}
+
+  // Runs one hook and adds what it cost to `cost`; returns the state out.
+  State Hook(const State& state, const juju::HookContext& context, Cost& cost) {
+    connected_as_.clear();
+    auto out = RunEvent(Charm(), context, state);
+    EXPECT_EQ(out.exit_code, 0) << context.hook_name;
+    cost.tools += static_cast<int>(out.tools_called.size());
+    cost.connections += static_cast<int>(connected_as_.size());
+    cost.calls.insert(cost.calls.end(), out.tools_called.begin(), out.tools_called.end());
+    return out.state;
+  }
+
+  // What Juju runs on the provider for one integrate: relation-created, then relation-joined and
+  // relation-changed for the requirer's unit, then relation-changed for its application data
+  // (data_interfaces writes the request in relation-created, so it is there from the start).
+  State Integrate(State state, const RelationState& relation, Cost& cost) {
+    RelationState arriving = relation;
+    const auto units = arriving.remote_units_data;
+    arriving.remote_units_data.clear();
+    state.relations.push_back(arriving);
+    state = Hook(state, testing::RelationEvent(state, EventKind::kRelationCreated, relation.id), cost);
+    state.FindRelation(relation.id)->remote_units_data = units;
+    const std::string unit = units.begin()->first;
+    state = Hook(state, testing::RelationEvent(state, EventKind::kRelationJoined, relation.id, unit), cost);
+    state = Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, relation.id, unit), cost);
+    return Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, relation.id), cost);
+  }
+
+  // What Juju runs on the provider for one remove-relation: relation-departed for each remote
+  // unit, then relation-broken.
+  State Remove(State state, int id, Cost& cost) {
+    const auto units = state.FindRelation(id)->remote_units_data;
+    for (const auto& [unit, data] : units) {
+      state.FindRelation(id)->remote_units_data.erase(unit);
+      auto context = testing::RelationEvent(state, EventKind::kRelationDeparted, id, unit);
+      state = Hook(state, context, cost);
+    }
+    state.FindRelation(id)->broken = true;
+    state = Hook(state, testing::RelationEvent(state, EventKind::kRelationBroken, id), cost);
+    state.relations.erase(std::remove_if(state.relations.begin(), state.relations.end(),
+                                         [id](const RelationState& r) { return r.id == id; }),
+                          state.relations.end());
+    return state;
+  }
+
+  RelationState Modern(int id) {
+    return DatabaseRelation(id, {{"database", "shop" + std::to_string(id)},
+                                 {"requested-secrets", R"(["username","password","uris"])"}});
+  }
+  RelationState Legacy(int id) {
+    return DatabaseRelation(id, {{"database", "legacy" + std::to_string(id)}},
+                            GetParam() == core::Dialect::kPostgres ? "db" : "mysql");
+  }
+
+  std::string Credential(const State& state, int id, const std::string& key) {
+    const auto* relation = state.FindRelation(id);
+    const auto& bag = relation->endpoint == "db" ? relation->local_unit_data : relation->local_app_data;
+    if (bag.contains("secret-user")) {
+      return SecretByUri(state, bag.at("secret-user"))->revisions.rbegin()->second.at(key);
+    }
+    return bag.at(key == "username" && bag.contains("user") ? "user" : key);
+  }
+  bool CanLogIn(const State& state, int id, const std::string& database) {
+    return engine_.Login(Credential(state, id, "username"), Credential(state, id, "password"), database);
+  }
+};
+
+TEST_P(HookCostTest, OneIntegrateTakesAtMostTwelveToolCallsAndOneConnection) {
+  State state = Bootstrapped();
+  Cost cost;
+  state = Integrate(state, Modern(7), cost);
+  EXPECT_LE(cost.tools, 12) << ::testing::PrintToString(cost.calls);
+  EXPECT_EQ(cost.connections, 1);
+  EXPECT_TRUE(CanLogIn(state, 7, "shop7"));
+  EXPECT_EQ(state.unit_status.status, "active");
+}
+
+TEST_P(HookCostTest, OneRemoveRelationTakesAtMostEightToolCalls) {
+  State state = Bootstrapped();
+  Cost integrate;
+  state = Integrate(state, Modern(7), integrate);
+  const std::string user = Credential(state, 7, "username");
+  const std::string password = Credential(state, 7, "password");
+  Cost cost;
+  state = Remove(state, 7, cost);
+  EXPECT_LE(cost.tools, 8) << ::testing::PrintToString(cost.calls);
+  EXPECT_EQ(cost.connections, 1);
+  EXPECT_FALSE(engine_.HasUser(user));
+  EXPECT_FALSE(engine_.Login(user, password, "shop7"));
+  EXPECT_TRUE(state.secrets.size() == 2u) << "only the admin and operator secrets remain";
+}
+
+TEST_P(HookCostTest, LegacyEndpointsStayWithinTheSameBudgets) {
+  State state = Bootstrapped();
+  Cost integrate;
+  state = Integrate(state, Legacy(9), integrate);
+  EXPECT_LE(integrate.tools, 12) << ::testing::PrintToString(integrate.calls);
+  EXPECT_EQ(integrate.connections, 1);
+  EXPECT_TRUE(CanLogIn(state, 9, "legacy9"));
+  Cost remove;
+  Remove(state, 9, remove);
+  EXPECT_LE(remove.tools, 8) << ::testing::PrintToString(remove.calls);
+}
+
+// Nothing to do: the request already served, a unit's arrival or departure, relation-created.
+TEST_P(HookCostTest, HooksWithNothingToDoReadLittleAndNeverConnect) {
+  State state = Bootstrapped();
+  Cost integrate;
+  state = Integrate(state, Modern(7), integrate);
+  const auto engine_calls = engine_.calls().size();
+
+  Cost settled;
+  state = Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, 7), settled);
+  EXPECT_EQ(settled.calls, (std::vector<std::string>{"state-get", "relation-get"}));
+  state.FindRelation(7)->remote_units_data["app7/1"] = {};
+  Cost joined;
+  state = Hook(state, testing::RelationEvent(state, EventKind::kRelationJoined, 7, "app7/1"), joined);
+  EXPECT_TRUE(joined.calls.empty()) << ::testing::PrintToString(joined.calls);
+  state.FindRelation(7)->remote_units_data.erase("app7/1");
+  Cost departed;
+  state = Hook(state, testing::RelationEvent(state, EventKind::kRelationDeparted, 7, "app7/1"), departed);
+  EXPECT_TRUE(departed.calls.empty());
+  EXPECT_EQ(settled.connections + joined.connections + departed.connections, 0);
+  EXPECT_EQ(engine_.calls().size(), engine_calls) << "no query either";
+
+  // A requirer that has not asked yet: relation-changed reads its databag and stops there.
+  state.relations.push_back(DatabaseRelation(8, {}));
+  Cost unasked;
+  state = Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, 8), unasked);
+  Cost again;
+  Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, 8), again);
+  EXPECT_EQ(again.calls, (std::vector<std::string>{"state-get", "relation-get"}));
+  EXPECT_EQ(again.connections, 0);
+}
+
+// The cheap path still repairs: a user dropped behind the charm's back is made again by the
+// safety net (update-status), with the password that is published.
+TEST_P(HookCostTest, AUserDroppedByHandIsRepairedOnUpdateStatus) {
+  State state = Bootstrapped();
+  Cost cost;
+  state = Integrate(state, Modern(7), cost);
+  const std::string user = Credential(state, 7, "username");
+  engine_.DropUser(user);
+  state = Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, 7), cost);
+  EXPECT_FALSE(engine_.HasUser(user)) << "a settled hook does not look at the server";
+  state = Hook(state, testing::HookEvent(state, EventKind::kUpdateStatus), cost);
+  EXPECT_TRUE(CanLogIn(state, 7, "shop7"));
+}
+
+// A server outage during a hook with nothing to do changes nothing: it never connects.
+TEST_P(HookCostTest, AServerOutageDuringASettledHookIsNotSeen) {
+  State state = Bootstrapped();
+  Cost cost;
+  state = Integrate(state, Modern(7), cost);
+  engine_.SetServerDown(true);
+  auto out = Changed(state, 7);
+  EXPECT_EQ(out.state.unit_status.status, "active");
+  engine_.SetServerDown(false);
+  EXPECT_TRUE(CanLogIn(out.state, 7, "shop7"));
+}
+
+// Killed at any tool call of the provisioning hook, then retried as Juju retries a failed hook:
+// the end state is the uninterrupted one (working credentials, one user, one secret).
+TEST_P(HookCostTest, AProvisioningHookKilledAtAnyToolCallConvergesWhenRetried) {
+  const State bootstrapped = Bootstrapped();
+  State arranged = bootstrapped;
+  arranged.relations.push_back(Modern(7));
+  const auto context = testing::RelationEvent(arranged, EventKind::kRelationChanged, 7);
+  const auto full = RunEvent(Charm(), context, arranged);
+  const int steps = static_cast<int>(full.tools_called.size());
+  ASSERT_GE(steps, 5);
+  for (int kill_at = 1; kill_at <= steps; ++kill_at) {
+    SCOPED_TRACE("killed at tool call " + std::to_string(kill_at));
+    const auto killed = testing::RunEventKilledAt(Charm(), context, arranged, kill_at);
+    EXPECT_NE(killed.exit_code, 0);
+    const auto retried = RunEvent(Charm(), context, killed.state);
+    ASSERT_EQ(retried.exit_code, 0);
+    EXPECT_TRUE(CanLogIn(retried.state, 7, "shop7"));
+    const auto secrets = std::count_if(retried.state.secrets.begin(), retried.state.secrets.end(),
+                                       [](const auto& s) { return s.label == "database.7.user.secret"; });
+    EXPECT_EQ(secrets, 1);
+    EXPECT_EQ(engine_.ListUsers(core::InstanceNames(kModelUuid, "pg").prefix() + "r7").size(), 1u);
+  }
+}
+
+// Killed at any tool call of relation-broken, then retried: the user is gone, its secret too.
+TEST_P(HookCostTest, ARevocationKilledAtAnyToolCallConvergesWhenRetried) {
+  for (int kill_at = 1;; ++kill_at) {
+    SCOPED_TRACE("killed at tool call " + std::to_string(kill_at));
+    State state = Bootstrapped();
+    Cost cost;
+    state = Integrate(state, Modern(7), cost);
+    ASSERT_TRUE(engine_.HasUser(RelationUser(7)));
+    state.FindRelation(7)->broken = true;
+    const auto context = testing::RelationEvent(state, EventKind::kRelationBroken, 7);
+    const auto killed = testing::RunEventKilledAt(Charm(), context, state, kill_at);
+    if (killed.exit_code == 0) break;  // the hook makes fewer calls than kill_at: all covered
+    const auto retried = RunEvent(Charm(), context, killed.state);
+    ASSERT_EQ(retried.exit_code, 0);
+    EXPECT_FALSE(engine_.HasUser(RelationUser(7)));
+    EXPECT_EQ(SecretByLabel(retried.state, "database.7.user.secret"), nullptr);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, HookCostTest,
+                         ::testing::Values(core::Dialect::kPostgres, core::Dialect::kMySql),
+                         [](const auto& param_info) {
+                           return param_info.param == core::Dialect::kPostgres ? "Postgres" : "MySql";
+                         });
+
+}  // namespace
+}  // namespace grantor::charms::testing_support
