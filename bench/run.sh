@@ -267,8 +267,9 @@ password, even when it receives a verifier (it checks that the password is not t
 so that statement alone bounds how many PostgreSQL users any tool can issue per second on a
 given number of server cores.
 
-Published figures for Vault's database secrets engine (vault-benchmark sample runs, local
-database, see ../shared/docs/access-lifecycle-peers.md §1.4): about **226/s PostgreSQL** (p95
+Published figures for Vault's database secrets engine (the sample runs against a local
+database in vault-benchmark's docs/tests/secret-postgresql.md and secret-mysql.md,
+https://github.com/hashicorp/vault-benchmark): about **226/s PostgreSQL** (p95
 64 ms) and **93/s MySQL** (p95 188 ms). Those include Vault's HTTP API and lease storage, so the
 comparison says what grantor's engine costs, not that grantor is a faster Vault. Target: at least
 1,000 PostgreSQL credentials per second.

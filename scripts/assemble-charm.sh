@@ -23,22 +23,28 @@ install -m 0755 "$forwarder" "$charm_dir/dispatch"
 install -m 0755 "$binary" "$charm_dir/bin/$name"
 strip --strip-unneeded "$charm_dir/dispatch" "$charm_dir/bin/$name"
 printf '%s\n' "$version" > "$charm_dir/version"
-cat > "$charm_dir/manifest.yaml" <<MANIFEST
-analysis:
-  attributes:
-  - name: language
-    result: unknown
-  - name: framework
-    result: unknown
-bases:
-- name: ubuntu
-  channel: '24.04'
-  architectures:
-  - amd64
-MANIFEST
+
+# manifest.yaml names the bases the charm runs on, as charmcraft writes it: the platforms that
+# charmcraft.yaml declares (`<distribution>@<series>:<architecture>` keys) for the architecture
+# built here. tests/packaging checks that the binaries below run on each of them.
+arch=$(dpkg --print-architecture)
+bases=$(sed -n '/^platforms:/,/^[^ #]/ s/^  \([a-z]*\)@\([0-9.]*\):\([a-z0-9]*\):.*$/\1 \2 \3/p' \
+          "$src_dir/charmcraft.yaml")
+{
+  printf 'analysis:\n  attributes:\n'
+  printf '  - name: language\n    result: unknown\n  - name: framework\n    result: unknown\n'
+  printf 'bases:\n'
+  while read -r distribution series platform_arch; do
+    [ "$platform_arch" = "$arch" ] || continue
+    printf -- "- name: %s\n  channel: '%s'\n  architectures:\n  - %s\n" \
+      "$distribution" "$series" "$arch"
+  done <<<"$bases"
+} > "$charm_dir/manifest.yaml"
+grep -q '^- name:' "$charm_dir/manifest.yaml" ||
+  { echo "assemble-charm: $src_dir/charmcraft.yaml declares no platform for $arch" >&2; exit 1; }
 
 # Bundle every shared library the binaries load except the C library itself, which the target
-# base provides (Ubuntu 24.04 has glibc 2.39; this build links against Debian 12's 2.36).
+# base provides (at least the glibc version this build links against: see docs/packaging.md).
 is_glibc() {
   case "$(basename "$1")" in
     libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*|libresolv.so.*|libutil.so.*|libnsl.so.*|libanl.so.*)

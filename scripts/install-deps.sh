@@ -9,6 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libpqxx-dev libpq-dev libmariadb-dev
   libssl-dev
+  libelf-dev  # tests/packaging reads the built charms' ELF files
   libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15
   mariadb-server mariadb-client

@@ -2,17 +2,24 @@
 // Juju does not run, and hands the issued credentials out through the get-credentials action.
 // It speaks the requirer side of postgresql_client / mysql_client v0 as data_interfaces does:
 // `database`, `extra-user-roles`, `requested-secrets`, `external-node-connectivity` in its
-// application databag; credentials come back in a Juju secret or in plain fields.
+// application databag; credentials come back in Juju secrets or in plain fields.
+//
+// get-credentials prints what Canonical's data-integrator prints for the same provider data:
+// every field of the provider's application databag except the `secret-*` references, with the
+// requested secret fields read from the secrets those references name (docs/data-integrator.md).
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <variant>
 
 #include "charms/provider_parts.hpp"
 #include "grantor/charm/status_collector.hpp"
 #include "grantor/charms/charms.hpp"
 #include "grantor/core/database_request.hpp"
+#include "grantor/core/naming.hpp"
 #include "grantor/juju/errors.hpp"
 
 namespace grantor::charms {
@@ -29,13 +36,31 @@ struct Endpoint {
 constexpr Endpoint kEndpoints[] = {{"postgresql", core::Dialect::kPostgres},
                                    {"mysql", core::Dialect::kMySql}};
 
-// Every field data_interfaces treats as secret; a provider without secrets answers in plain
-// fields instead, which get-credentials reads just the same.
+// The fields data_interfaces' requirer asks to receive in secrets, grouped as its provider
+// stores them: secret `secret-<group>` holds the fields of <group>. A provider without secrets
+// answers in plain fields instead, which get-credentials reads just the same.
+constexpr const char* kUserFields[] = {"username", "password", "uris", "read-only-uris"};
+constexpr const char* kTlsFields[] = {"tls", "tls-ca"};
+constexpr const char* kEntityFields[] = {"entity-name", "entity-password"};
+struct SecretGroup {
+  const char* reference;  // the provider's databag key holding the secret URI
+  std::span<const char* const> fields;
+};
+constexpr SecretGroup kSecretGroups[] = {{"secret-user", kUserFields},
+                                         {"secret-tls", kTlsFields},
+                                         {"secret-entity", kEntityFields}};
 constexpr const char* kRequestedSecrets =
-    R"(["username","password","tls","tls-ca","uris","read-only-uris"])";
-constexpr const char* kCredentialFields[] = {"username", "password", "endpoints",
-                                             "read-only-endpoints", "database", "version",
-                                             "uris", "read-only-uris", "tls", "tls-ca"};
+    R"(["username","password","tls","tls-ca","uris","read-only-uris",)"
+    R"("entity-name","entity-password"])";
+
+bool IsRequestedSecretField(const std::string& key) {
+  for (const auto& group : kSecretGroups) {
+    for (const char* field : group.fields) {
+      if (key == field) return true;
+    }
+  }
+  return false;
+}
 
 std::string ConfigString(const nlohmann::json& config, const std::string& key) {
   auto it = config.find(key);
@@ -75,27 +100,51 @@ std::variant<juju::Databag, core::Problem> DesiredRequest(const nlohmann::json& 
   return request;
 }
 
-// The provider's answer with secrets resolved; empty when no credentials have arrived yet.
-juju::Databag ReadCredentials(juju::JujuBackend& backend, const RelationRef& relation) {
-  const auto provider = backend.RelationGet(relation, backend.RelationRemoteApp(relation), Scope::kApp);
-  juju::Databag credentials;
-  for (const char* field : kCredentialFields) {
-    auto value = Get(provider, field);
-    if (!value.empty()) credentials[field] = value;
+// The content of the provider's secret `uri`, or nothing when it is not readable (yet).
+juju::Databag ReadProviderSecret(juju::JujuBackend& backend, const std::string& reference,
+                                 const std::string& uri) {
+  try {
+    return backend.SecretGet(uri, {}, juju::SecretRead::kRefresh);
+  } catch (const juju::SecretNotFoundError&) {
+    spdlog::warn("secret {} published by the provider is not readable (yet)", reference);
+    return {};
   }
-  for (const char* group : {"secret-user", "secret-tls"}) {
-    const auto uri = Get(provider, group);
-    if (uri.empty()) continue;
-    try {
-      for (auto& [key, value] : backend.SecretGet(uri, {}, juju::SecretRead::kRefresh)) {
-        credentials[key] = value;
+}
+
+// The provider's answer as data_interfaces' requirer reads it: its plain fields, `secret-*`
+// references left out; the requested secret fields of each group from that group's secret
+// when it is readable and not empty, else from plain fields of the same names. Empty when no
+// credentials have arrived yet.
+juju::Databag ReadCredentials(juju::JujuBackend& backend, const RelationRef& relation) {
+  const auto provider =
+      backend.RelationGet(relation, backend.RelationRemoteApp(relation), Scope::kApp);
+  juju::Databag credentials;
+  for (const auto& [key, value] : provider) {
+    if (!key.starts_with("secret-") && !IsRequestedSecretField(key)) credentials[key] = value;
+  }
+  for (const auto& group : kSecretGroups) {
+    const auto uri = Get(provider, group.reference);
+    const auto content =
+        uri.empty() ? juju::Databag{} : ReadProviderSecret(backend, group.reference, uri);
+    if (!content.empty()) {
+      for (const auto& [key, value] : content) {
+        if (IsRequestedSecretField(key)) credentials[key] = value;
       }
-    } catch (const juju::SecretNotFoundError&) {
-      spdlog::warn("secret {} published by the provider is not readable (yet)", group);
+      continue;
+    }
+    for (const char* field : group.fields) {
+      if (provider.contains(field)) credentials[field] = provider.at(field);
     }
   }
   if (Get(credentials, "username").empty() || Get(credentials, "password").empty()) return {};
   return credentials;
+}
+
+// Whether action-set accepts `key` as one segment of a result key (Juju's rule).
+bool IsActionResultKey(const std::string& key) {
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (key.empty() || !alnum(key.front()) || !alnum(key.back())) return false;
+  return std::all_of(key.begin(), key.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
 // Leader: writes the request into each relation's application databag (only what changed), or
@@ -110,7 +159,8 @@ void Reconcile(const juju::HookContext& context, juju::JujuBackend& backend,
     if (auto* problem = std::get_if<core::Problem>(&request)) {
       status.Add(juju::Status::Blocked(problem->message));
     } else {
-      status.Add(juju::Status::Blocked("waiting for a relation: juju integrate " + context.app_name +
+      status.Add(juju::Status::Blocked("integrate with a database: juju integrate " +
+                                       context.app_name +
                                        " <grantor-postgresql or grantor-mysql application>"));
     }
     return;
@@ -142,7 +192,8 @@ void Reconcile(const juju::HookContext& context, juju::JujuBackend& backend,
       if (!changes.empty()) backend.RelationSet(relation, changes, Scope::kApp);
     }
     if (ReadCredentials(backend, relation).empty()) {
-      status.Add(juju::Status::Waiting("waiting for credentials on relation " + relation.ToString()));
+      status.Add(juju::Status::Waiting("credentials not received yet on relation " +
+                                       relation.ToString()));
     }
   }
 }
@@ -160,7 +211,14 @@ void GetCredentials(const juju::HookContext&, juju::JujuBackend& backend) {
       return backend.ActionFail("credentials for relation " + relation.ToString() +
                                 " have not arrived yet; try again when the unit is active");
     }
-    for (const auto& [key, value] : credentials) results[relation.endpoint + "." + key] = value;
+    for (const auto& [key, value] : credentials) {
+      if (IsActionResultKey(key)) {
+        results[relation.endpoint + "." + key] = value;
+      } else {
+        spdlog::warn("left out provider field \"{}\" of relation {}: not a valid result key",
+                     core::Printable(key), relation.ToString());
+      }
+    }
   }
   backend.ActionSet(results);
 }

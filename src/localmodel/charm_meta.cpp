@@ -4,7 +4,11 @@
 
 #include <charconv>
 #include <filesystem>
+#include <optional>
 #include <set>
+
+#include "grantor/localmodel/agent.hpp"
+#include "grantor/localmodel/assumes.hpp"
 
 namespace grantor::localmodel {
 namespace {
@@ -156,6 +160,18 @@ void CheckManifest(const fs::path& path) {
   }
 }
 
+// As Juju at deploy: the charm's `assumes` must hold for the Juju version the model emulates.
+void CheckAssumes(const nlohmann::json& metadata) {
+  const nlohmann::json assumes = metadata.contains("assumes") ? metadata["assumes"] : nullptr;
+  std::optional<std::string> unmet;
+  try {
+    unmet = UnmetAssumption(assumes, kJujuVersion);
+  } catch (const AssumesError& e) {
+    throw CharmError(std::string("metadata: ") + e.what());
+  }
+  if (unmet) throw CharmError("Charm feature requirements cannot be met: " + *unmet);
+}
+
 // Converts a `juju run` string argument to the JSON type its schema asks for.
 nlohmann::json ConvertParam(const std::string& action, const std::string& key,
                             const std::string& raw, const nlohmann::json& schema) {
@@ -212,6 +228,7 @@ CharmMeta LoadCharmMeta(const std::string& charm_dir) {
     throw CharmError("metadata: name: expected string");
   }
   CheckManifest(dir / "manifest.yaml");
+  CheckAssumes(metadata);
   CharmMeta meta;
   meta.name = metadata["name"].get<std::string>();
   if (metadata.contains("provides")) AddEndpoints(metadata["provides"], "provider", meta);

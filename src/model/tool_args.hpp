@@ -1,7 +1,7 @@
 #pragma once
 // Command-line parsing for the hook tools, compatible with juju/gnuflag as juju/cmd drives it
-// (juju-contract.md §2.1): GNU-style long (--name, --name=value) and short (-r 3, -r3, -r=X
-// giving "=X") options, clustered short bool options, options interspersed with positionals,
+// (docs/juju.md, "Hook tools the charms use"): GNU-style long (--name, --name=value) and short
+// (-r 3, -r3, -r=X giving "=X") options, clustered short bool options, options interspersed with positionals,
 // `--` ending options, and Juju's "option" wording in every error.
 
 #include <functional>

@@ -1,5 +1,5 @@
 #pragma once
-// The output encodings of juju/cmd (juju-contract.md §2.1): `--format json|yaml|smart`.
+// The output encodings of juju/cmd (docs/juju.md, "Hook tools the charms use"): `--format json|yaml|smart`.
 
 #include <nlohmann/json.hpp>
 #include <string>

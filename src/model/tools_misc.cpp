@@ -1,5 +1,5 @@
 // Leadership, config, actions, status, logging, unit state, ports and network tools
-// (juju-contract.md §2.2).
+// (docs/juju.md, "Hook tools the charms use").
 
 #include <algorithm>
 #include <array>

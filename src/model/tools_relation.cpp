@@ -1,5 +1,5 @@
 // relation-ids, relation-list, relation-get, relation-set, relation-model-get
-// (juju-contract.md §2.2 and the databag access table of §5.1).
+// (docs/juju.md, "Hook tools the charms use" and "Databags").
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // secret-add, secret-get, secret-set, secret-grant, secret-revoke, secret-remove, secret-ids,
-// secret-info-get (juju-contract.md §2.2 and §5.4).
+// secret-info-get (docs/juju.md, "Hook tools the charms use" and "Secrets").
 //
 // Visibility: a unit sees exactly the secrets in State::secrets. owner "unit" = owned by this
 // unit, owner "application" = owned by this unit's application (readable by every unit of it,

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "e2e_support.hpp"
 
 namespace grantor::e2e {
@@ -72,12 +74,30 @@ TEST_P(DataIntegratorTest, GetCredentialsLogInWithTheStockClientAndRotateOnReint
   EXPECT_NE(unrelated.exit_code, 0);
   EXPECT_NE(unrelated.err.find("no database relation"), std::string::npos) << unrelated.err;
   EXPECT_EQ(Status().first, "blocked");
-  EXPECT_NE(Status().second.find("waiting for a relation"), std::string::npos) << Status().second;
+  EXPECT_NE(Status().second.find("integrate with a database: juju integrate di"),
+            std::string::npos)
+      << Status().second;
+  // As Juju does for an action whose schema allows no parameters.
+  const ProcessResult with_param = model_.RunAction("di/0", "get-credentials", {{"username", "x"}});
+  EXPECT_NE(with_param.exit_code, 0);
+  EXPECT_NE(with_param.err.find("Additional property username is not allowed"), std::string::npos)
+      << with_param.err;
 
   Integrate();
   EXPECT_EQ(Status(), (std::pair<std::string, std::string>{"active", ""}));
   const Fields first = GetCredentials();
   EXPECT_EQ(Field(first, Key("database")), database);
+  // The keys Canonical's data-integrator prints for what a grantor provider publishes: its
+  // application databag without the secret-* references, plus the requested secret fields
+  // (tls-ca only when the provider has a CA configured, which this one has not).
+  std::set<std::string> keys;
+  for (const auto& [key, value] : first) {
+    if (key.starts_with(Key(""))) keys.insert(key.substr(Key("").size()));
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"database", "endpoints", "password", "read-only-endpoints",
+                                         "read-only-uris", "tls", "uris", "username",
+                                         "version"}));
+  EXPECT_EQ(Field(first, "ok"), "True");
   // session_user: a PostgreSQL user acts as the database's owner role (current_user).
   const ProcessResult login =
       StockClient(first, GetParam().engine == Engine::kPostgres ? "SELECT session_user"

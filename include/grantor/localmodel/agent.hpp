@@ -1,6 +1,6 @@
 #pragma once
 // The unit agent: runs one hook or action of one unit the way Juju's uniter does
-// (juju-contract.md §1.2-1.4): builds the unit's State from the model, spawns
+// (docs/juju.md, "Running a charm"): builds the unit's State from the model, spawns
 // <charm-dir>/dispatch with a clean Juju environment and, until dispatch exits, serves its hook
 // tools on the agent socket from that State kept in memory (live_context.hpp, jujuc_server.hpp);
 // then it commits the buffered changes only if dispatch exited 0 and always applies the

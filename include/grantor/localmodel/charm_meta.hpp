@@ -1,7 +1,7 @@
 #pragma once
 // What the local model knows about a charm: its endpoints (metadata.yaml), its config schema
-// (config.yaml) and its action schemas (actions.yaml), read from a built charm directory.
-// Contract: ../shared/docs/juju-contract.md §4.
+// (config.yaml) and its action schemas (actions.yaml), read from a built charm directory, with
+// the checks Juju makes when it accepts a charm (docs/juju.md).
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -49,8 +49,9 @@ struct CharmMeta {
   const EndpointSpec* FindEndpoint(const std::string& name) const;
 };
 
-/// Reads metadata.yaml (required, with name, and endpoints), manifest.yaml (bases required),
-/// config.yaml and actions.yaml (optional) from `charm_dir`. Throws CharmError.
+/// Reads metadata.yaml (required, with name, endpoints and `assumes`, which the emulated Juju
+/// version must meet), manifest.yaml (bases required), config.yaml and actions.yaml (optional)
+/// from `charm_dir`. Throws CharmError.
 CharmMeta LoadCharmMeta(const std::string& charm_dir);
 
 /// Converts a CLI `key=value` value to the option's type ("true"/"false" for boolean, decimal

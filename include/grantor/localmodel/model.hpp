@@ -2,7 +2,7 @@
 // The local model's persistent state (<model-dir>/model.json): what a Juju controller stores
 // for one model, plus what each unit agent remembers locally (the uniter's "local state":
 // which hooks it has seen), so that the resolver (resolver.hpp) can derive the next hook by
-// comparing the two exactly as the uniter does (juju-contract.md §1.6-1.7).
+// comparing the two exactly as the uniter does (docs/juju.md, "Hook order").
 //
 // Plain data with JSON (de)serialisation; invariants are kept by controller.cpp/agent.cpp.
 

@@ -1,5 +1,5 @@
 #pragma once
-// The unit agent's decision procedure (juju-contract.md §1.6-1.7): compares what the model says
+// The unit agent's decision procedure (docs/juju.md, "Hook order"): compares what the model says
 // (remote state) with what the unit has seen (Unit's local fields) and returns the one hook the
 // unit runs next, plus the bookkeeping that marks a hook as seen once it committed.
 

@@ -1,7 +1,7 @@
 #pragma once
-// Juju's hook tools, implemented over a State. This is the single interpreter of the contract
-// in ../shared/docs/juju-contract.md §2 that both FakeHookTools and the local model use, so the
-// fake can never be more permissive than the emulator.
+// Juju's hook tools, implemented over a State. This is the single interpreter of the hook-tool
+// contract (docs/juju.md, "Hook tools the charms use") that both FakeHookTools and the local
+// model use, so the fake can never be more permissive than the emulator.
 
 #include <functional>
 #include <string>

@@ -24,6 +24,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -58,10 +59,15 @@ bool RoleExists(pqxx::transaction_base& tx, const std::string& role) {
   return Exists(tx, "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", role);
 }
 
+// A transaction's connection: pqxx::connection_base in libpqxx 6 (Debian 12), pqxx::connection
+// from libpqxx 7 on (Ubuntu 24.04, where charmcraft builds the charm).
+using PqConnection =
+    std::remove_reference_t<decltype(std::declval<pqxx::transaction_base&>().conn())>;
+
 // A string literal, escaped by libpq (PQescapeStringConn via esc()) for this connection. Same
 // text as quote(); written out because GCC 12 raises a false -Wrestrict on quote()'s inlined
 // string concatenation at -O2/-O3.
-std::string Literal(pqxx::connection_base& conn, const std::string& value) {
+std::string Literal(PqConnection& conn, const std::string& value) {
   std::string literal = "'";
   literal += conn.esc(value);
   literal += '\'';
@@ -207,7 +213,7 @@ class PqEngine final : public Engine {
   void FinishDatabase(const std::string& name, const std::string& group);
   void TakeOverPublicSchema(const std::string& name, const std::string& group);
   void HandOverOwnedDatabases(const std::string& user);
-  std::string PasswordLiteral(pqxx::connection_base& conn, const std::string& password) const;
+  std::string PasswordLiteral(PqConnection& conn, const std::string& password) const;
   std::string BeginSql(const std::string& first_query) const;
   UserFacts ProbeUser(pqxx::nontransaction& tx, const UserSpec& spec) const;
   std::vector<std::string> UserStatements(pqxx::transaction_base& tx, const UserSpec& spec,
@@ -483,7 +489,7 @@ std::string PqEngine::BeginSql(const std::string& first_query) const {
 // The PASSWORD clause's literal: a SCRAM-SHA-256 verifier computed here when SASLprep leaves the
 // password unchanged (printable ASCII) and the server would hash with SCRAM anyway; otherwise
 // the clear password, which the server prepares and hashes itself (exactly as for psql).
-std::string PqEngine::PasswordLiteral(pqxx::connection_base& conn,
+std::string PqEngine::PasswordLiteral(PqConnection& conn,
                                       const std::string& password) const {
   if (server_uses_scram_ && IsSaslprepIdentity(password)) {
     return Literal(conn, ScramSha256Verifier(password));

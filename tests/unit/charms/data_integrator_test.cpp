@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "grantor/charms/charms.hpp"
 #include "testing/scenario.hpp"
 
@@ -72,7 +75,9 @@ TEST(DataIntegratorTest, BlockedUntilDatabaseNameIsSet) {
 TEST(DataIntegratorTest, ConfiguredWithoutRelationSaysToIntegrate) {
   auto out = Hook(Configured(), EventKind::kConfigChanged);
   EXPECT_EQ(out.state.unit_status.status, "blocked");
-  EXPECT_NE(out.state.unit_status.message.find("juju integrate di"), std::string::npos);
+  EXPECT_EQ(out.state.unit_status.message,
+            "integrate with a database: juju integrate di "
+            "<grantor-postgresql or grantor-mysql application>");
 }
 
 TEST(DataIntegratorTest, RequestsTheDatabaseWithSecretsAndWaitsForCredentials) {
@@ -82,9 +87,13 @@ TEST(DataIntegratorTest, RequestsTheDatabaseWithSecretsAndWaitsForCredentials) {
   const auto& bag = out.state.FindRelation(4)->local_app_data;
   EXPECT_EQ(bag.at("database"), "analytics");
   EXPECT_EQ(bag.at("external-node-connectivity"), "true");
-  EXPECT_NE(bag.at("requested-secrets").find("\"password\""), std::string::npos);
+  // Exactly the fields Canonical's data-integrator asks to receive in secrets.
+  EXPECT_EQ(nlohmann::json::parse(bag.at("requested-secrets")),
+            nlohmann::json({"username", "password", "tls", "tls-ca", "uris", "read-only-uris",
+                            "entity-name", "entity-password"}));
   EXPECT_FALSE(bag.contains("extra-user-roles"));
   EXPECT_EQ(out.state.unit_status.status, "waiting");
+  EXPECT_EQ(out.state.unit_status.message, "credentials not received yet on relation postgresql:4");
 }
 
 TEST(DataIntegratorTest, GetCredentialsResolvesTheProvidersSecret) {
@@ -105,6 +114,66 @@ TEST(DataIntegratorTest, GetCredentialsResolvesTheProvidersSecret) {
   for (const auto& log : out.state.logs) {
     EXPECT_EQ(log.message.find("s3cret-password-value"), std::string::npos);
   }
+}
+
+constexpr const char* kTlsSecret =
+    "secret://00000000-0000-4000-8000-000000000000/d0provtls00000000000";
+
+// get-credentials prints what Canonical's data-integrator prints for the same provider data:
+// every plain field of the provider's application databag (here also Canonical's `data`
+// snapshot), no secret-* reference, and the requested fields of each readable secret.
+TEST(DataIntegratorTest, GetCredentialsKeysMatchCanonicalsForTheSameProviderData) {
+  State state = Configured();
+  state.relations.push_back(PostgresqlRelation(4));
+  AnswerWithSecret(state, 4);
+  auto* relation = state.FindRelation(4);
+  relation->remote_app_data["read-only-endpoints"] = "10.0.0.10:5432";
+  relation->remote_app_data["data"] = R"({"database": "analytics"})";
+  relation->remote_app_data["secret-tls"] = kTlsSecret;
+  auto& user = state.secrets.front().revisions[1];
+  user["uris"] = "postgresql://relation_user:x@10.0.0.9:5432/analytics";
+  user["read-only-uris"] = "postgresql://relation_user:x@10.0.0.10:5432/analytics";
+  user["not-requested"] = "left out";
+  SecretState tls;
+  tls.id = kTlsSecret;
+  tls.owner_app = "pg";
+  tls.revisions[1] = {{"tls", "True"}, {"tls-ca", "-----BEGIN CERTIFICATE-----"}};
+  state.secrets.push_back(tls);
+
+  auto out = GetCredentials(state);
+  ASSERT_FALSE(out.state.action->failed) << out.state.action->fail_message;
+  std::set<std::string> keys;
+  for (const auto& [key, value] : out.state.action->results["postgresql"].items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{"data", "database", "endpoints", "password",
+                                         "read-only-endpoints", "read-only-uris", "tls", "tls-ca",
+                                         "uris", "username", "version"}));
+  EXPECT_EQ(out.state.action->results["postgresql"]["tls"], "True");
+}
+
+TEST(DataIntegratorTest, FieldsOfAnUnreadableSecretFallBackToPlainFields) {
+  State state = Configured();
+  state.relations.push_back(PostgresqlRelation(4));
+  AnswerWithSecret(state, 4);
+  auto* relation = state.FindRelation(4);
+  relation->remote_app_data["secret-tls"] = kTlsSecret;  // never granted: not in our view
+  relation->remote_app_data["tls"] = "False";
+  relation->remote_app_data["username"] = "stale-plain-user";  // the readable secret wins
+  auto out = GetCredentials(state);
+  ASSERT_FALSE(out.state.action->failed) << out.state.action->fail_message;
+  EXPECT_EQ(out.state.action->results["postgresql"]["tls"], "False");
+  EXPECT_EQ(out.state.action->results["postgresql"]["username"], "relation_user");
+  EXPECT_FALSE(out.state.action->results["postgresql"].contains("secret-tls"));
+}
+
+TEST(DataIntegratorTest, ProviderFieldsThatAreNotResultKeysAreLeftOut) {
+  State state = Configured();
+  state.relations.push_back(PostgresqlRelation(4));
+  AnswerWithSecret(state, 4);
+  state.FindRelation(4)->remote_app_data["Bad_Key"] = "x";
+  auto out = GetCredentials(state);
+  ASSERT_FALSE(out.state.action->failed) << out.state.action->fail_message;
+  EXPECT_FALSE(out.state.action->results["postgresql"].contains("Bad_Key"));
+  EXPECT_EQ(out.state.action->results["postgresql"]["username"], "relation_user");
 }
 
 TEST(DataIntegratorTest, PlainFieldProviderWorksToo) {

@@ -1,5 +1,5 @@
 // is-leader, config-get, action-*, status-*, application-version-set, juju-log, state-*,
-// ports, unit-get, network-get and the RunTool dispatcher (juju-contract.md §2).
+// ports, unit-get, network-get and the RunTool dispatcher (docs/juju.md, "Hook tools the charms use").
 
 #include <gtest/gtest.h>
 

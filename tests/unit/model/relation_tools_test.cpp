@@ -1,5 +1,5 @@
 // relation-ids, relation-list, relation-get, relation-set, relation-model-get over a State,
-// through FakeHookTools (juju-contract.md §2.2, §5.1, §5.2).
+// through FakeHookTools (docs/juju.md, "Hook tools", "Databags", "Hook order").
 
 #include <gtest/gtest.h>
 

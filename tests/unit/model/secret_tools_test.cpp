@@ -1,4 +1,4 @@
-// secret-* tools over a State through FakeHookTools (juju-contract.md §2.2, §5.4).
+// secret-* tools over a State through FakeHookTools (docs/juju.md, "Hook tools", "Secrets").
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The gnuflag-compatible option parser (juju-contract.md §2.1).
+// The gnuflag-compatible option parser (docs/juju.md, "Hook tools the charms use").
 
 #include "model/tool_args.hpp"
 

@@ -1,4 +1,4 @@
-// The --format encodings (juju-contract.md §2.1) and their use by real tools.
+// The --format encodings (docs/juju.md, "Hook tools the charms use") and their use by real tools.
 
 #include "model/tool_output.hpp"
 
