@@ -5,10 +5,14 @@
 #                        config.yaml, actions.yaml, manifest.yaml, version, lib/ (bundled
 #                        shared libraries, found through the binaries' $ORIGIN/../lib rpath)
 #   <out>/<name>.charm   the same as a zip whose entries keep their Unix modes.
+#                        and the database engine plugins the binary loads on first use
 # Usage: assemble-charm.sh <charm-source-dir> <dispatch-forwarder> <charm-binary> <out-dir> <version>
+#                          [<engine plugin>...]
 set -euo pipefail
 
 src_dir=$1 forwarder=$2 binary=$3 out_dir=$4 version=$5
+shift 5
+plugins=("$@")
 name=$(sed -n 's/^name:[[:space:]]*//p' "$src_dir/metadata.yaml" | head -n1)
 [ -n "$name" ] || { echo "assemble-charm: no name in $src_dir/metadata.yaml" >&2; exit 1; }
 
@@ -22,6 +26,10 @@ done
 install -m 0755 "$forwarder" "$charm_dir/dispatch"
 install -m 0755 "$binary" "$charm_dir/bin/$name"
 strip --strip-unneeded "$charm_dir/dispatch" "$charm_dir/bin/$name"
+for plugin in "${plugins[@]}"; do
+  install -m 0644 "$plugin" "$charm_dir/lib/$(basename "$plugin")"
+  strip --strip-unneeded "$charm_dir/lib/$(basename "$plugin")"
+done
 printf '%s\n' "$version" > "$charm_dir/version"
 
 # manifest.yaml names the bases the charm runs on, as charmcraft writes it: the platforms that
@@ -52,13 +60,15 @@ is_glibc() {
   esac
   return 1
 }
-ldd "$forwarder" "$binary" | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
+ldd "$forwarder" "$binary" "${plugins[@]}" | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
   is_glibc "$lib" || install -m 0644 "$lib" "$charm_dir/lib/$(basename "$lib")"
 done
 
 # Every library of both binaries, glibc aside, must resolve to the charm's own lib/.
 bundled=$(readlink -f "$charm_dir/lib")
-for executable in "$charm_dir/dispatch" "$charm_dir/bin/$name"; do
+loaded=("$charm_dir/dispatch" "$charm_dir/bin/$name")
+for plugin in "${plugins[@]}"; do loaded+=("$charm_dir/lib/$(basename "$plugin")"); done
+for executable in "${loaded[@]}"; do
   ldd "$executable" | awk '/=>/ { print $3 }' | while read -r lib; do
     case "$(readlink -f "$lib" 2>/dev/null || echo "$lib")" in
       "$bundled"/*) ;;

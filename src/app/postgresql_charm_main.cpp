@@ -3,7 +3,7 @@
 #include "grantor/adapters/audit_trail.hpp"
 #include "grantor/adapters/password.hpp"
 #include "grantor/charms/charms.hpp"
-#include "grantor/db/postgres.hpp"
+#include "grantor/db/engine_plugin.hpp"
 
 int main(int argc, char** argv) {
   return grantor::app::DispatchMain(
@@ -13,5 +13,5 @@ int main(int argc, char** argv) {
         return grantor::charms::MakePostgresqlCharm(
             std::move(engines), [] { return grantor::adapters::GeneratePassword(); }, audit);
       },
-      grantor::db::ConnectPostgres);
+      grantor::db::PluginEngineFactory("libgrantor-engine-postgresql.so"));
 }

@@ -270,7 +270,8 @@ db::EnginePtr ProviderExecutor::ConnectAsOperator(charm::StatusCollector& status
   auto operator_credentials = ReadOwnSecret(backend_, kOperatorSecretLabel);
   if (operator_credentials.contains("password")) {
     const auto login = WithUser(names_.OperatorUser(), operator_credentials["password"]);
-    auto engine = deps_.engines(login);
+    auto engine = ConnectOrRestoreOperator(login, status);
+    if (!engine) return nullptr;
     if (!check_privileges) return engine;
     switch (RepairOperatorDrift(*engine, status)) {
       case Repair::kNone:
@@ -293,6 +294,25 @@ db::EnginePtr ProviderExecutor::ConnectAsOperator(charm::StatusCollector& status
   backend_.SecretAdd({{"username", names_.OperatorUser()}, {"password", password}}, options);
   spdlog::info("created internal user {}", names_.OperatorUser());
   return deps_.engines(WithUser(names_.OperatorUser(), password));
+}
+
+// The server refuses the operator's password (a set-password killed after the server took the
+// new password but before Juju committed its secret, or a change by hand): the admin sets the
+// password the secret holds again. nullptr (Blocked) when the admin cannot.
+db::EnginePtr ProviderExecutor::ConnectOrRestoreOperator(const db::ConnectionConfig& login,
+                                                         charm::StatusCollector& status) {
+  try {
+    return deps_.engines(login);
+  } catch (const db::DbError& error) {
+    if (!db::IsRefusedLogin(error)) throw;
+  }
+  auto admin = AdminEngine(&status);
+  if (!admin) return nullptr;
+  admin->EnsureOperator(db::OperatorSpec{login.user, login.password,
+                                         core::OperatorNeedsSuperuser(config_->policy)});
+  spdlog::warn("internal user {}: the server refused its password; restored from its secret",
+               login.user);
+  return deps_.engines(login);
 }
 
 // An engine logged in as the admin account of config admin-credentials, or nullptr (with a

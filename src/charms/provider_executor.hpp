@@ -61,6 +61,8 @@ class ProviderExecutor {
   db::ConnectionConfig WithUser(const std::string& user, const std::string& password) const;
   db::EnginePtr ConnectAsOperator(charm::StatusCollector& status, bool check_privileges);
   db::EnginePtr AdminEngine(charm::StatusCollector* status);
+  db::EnginePtr ConnectOrRestoreOperator(const db::ConnectionConfig& login,
+                                         charm::StatusCollector& status);
   enum class Repair { kNone, kRepaired, kImpossible };
   Repair RepairOperatorDrift(db::Engine& engine, charm::StatusCollector& status);
   std::vector<juju::RelationRef> LiveRelations();

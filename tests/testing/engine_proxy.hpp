@@ -56,8 +56,11 @@ inline charms::EngineFactory FakeEngineFactory(FakeEngine& engine,
                                                std::vector<std::string>* connected_as = nullptr) {
   return [&engine, connected_as](const db::ConnectionConfig& config) -> db::EnginePtr {
     const auto user = engine.GetUser(config.user);
-    if (engine.server_down() || !user || user->password != config.password) {
+    if (engine.server_down()) {
       throw db::DbError(db::ErrorKind::kConnection, "08006", "connection refused");
+    }
+    if (!user || user->password != config.password) {
+      throw db::DbError(db::ErrorKind::kConnection, "28P01", "password authentication failed");
     }
     if (connected_as != nullptr) connected_as->push_back(config.user);
     return std::make_unique<EngineProxy>(engine, config);

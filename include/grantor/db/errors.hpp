@@ -63,6 +63,14 @@ class DbError : public std::runtime_error {
   std::string native_code_;
 };
 
+/// True when `error` is the server refusing a login's credentials (PostgreSQL 28P01/28000,
+/// MariaDB/MySQL 1045), as opposed to an unreachable server.
+inline bool IsRefusedLogin(const DbError& error) {
+  const std::string& code = error.native_code();
+  return error.kind() == ErrorKind::kConnection &&
+         (code == "28P01" || code == "28000" || code == "1045");
+}
+
 /// Returns `text` with every occurrence of `secret` replaced by "<redacted>". Empty secrets and
 /// secrets shorter than 4 characters are left alone (they would shred ordinary words) — grantor
 /// never generates passwords that short, and validation rejects empty ones.

@@ -2,6 +2,7 @@
 
 #include <pqxx/except>
 #include <string>
+#include <string_view>
 
 namespace grantor::db::postgres {
 namespace {
@@ -41,7 +42,11 @@ DbError TranslateException(std::exception_ptr error, std::string_view what,
   } catch (const DbError& e) {
     return e;
   } catch (const pqxx::broken_connection& e) {
-    return Make(ErrorKind::kConnection, "08006", what, e.what(), secret);
+    // libpq reports a refused login as a failed connection; keep its SQLSTATE (28P01) so that
+    // callers can tell "wrong password" from "server down".
+    const bool refused_login =
+        std::string_view(e.what()).find("password authentication failed") != std::string_view::npos;
+    return Make(ErrorKind::kConnection, refused_login ? "28P01" : "08006", what, e.what(), secret);
   } catch (const pqxx::insufficient_privilege& e) {
     // libpqxx 6.4 drops the SQLSTATE of this one class; its type says it all.
     return Make(ErrorKind::kAccessDenied, "42501", what, e.what(), secret);

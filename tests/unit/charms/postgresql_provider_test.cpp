@@ -361,6 +361,20 @@ TEST_F(PostgresProviderTest, LegacyRolesRequestIsRefused) {
   EXPECT_FALSE(engine_.HasUser(RelationUser(17)));
 }
 
+// set-password killed after the server took the new password but before Juju committed the
+// secret (or the password changed by hand): the next hook logs in with the secret's password,
+// is refused, and the admin restores that password. The charm is never locked out.
+TEST_F(PostgresProviderTest, AnOperatorPasswordTheServerRefusesIsRestoredFromItsSecret) {
+  State state = Bootstrapped();
+  engine_.SetPassword(OperatorUser(), "changed-behind-the-charms-back-123");
+  state.relations.push_back(DatabaseRelation(21, {{"database", "after"}}));
+  auto out = Changed(state, 21);
+  EXPECT_EQ(out.state.unit_status.status, "active") << out.state.unit_status.message;
+  const auto& secret = SecretByLabel(out.state, kOperatorSecretLabel)->revisions.rbegin()->second;
+  EXPECT_EQ(engine_.GetUser(OperatorUser())->password, secret.at("password"));
+  EXPECT_TRUE(engine_.HasUser(RelationUser(21)));
+}
+
 // --- actions ---------------------------------------------------------------------------------
 
 TEST_F(PostgresProviderTest, SetPasswordRotatesTheOperatorPassword) {
