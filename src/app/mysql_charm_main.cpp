@@ -7,9 +7,11 @@
 int main(int argc, char** argv) {
   return grantor::app::DispatchMain(
       argc, argv,
-      [](grantor::charms::EngineFactory engines) {
+      [](grantor::charms::EngineFactory engines,
+         std::shared_ptr<grantor::core::AuditSink> audit) {
         return grantor::charms::MakeMysqlCharm(
-            std::move(engines), [] { return grantor::adapters::GeneratePassword(); });
+            std::move(engines), [] { return grantor::adapters::GeneratePassword(); },
+            std::move(audit));
       },
       grantor::db::ConnectMariaDb);
 }
