@@ -220,17 +220,18 @@ class Daemon {
       co_return;
     }
     if (!co_await Send(*connection, AcceptedReply())) co_return;
-    const std::string hook = env["JUJU_DISPATCH_PATH"] + " (" + env["JUJU_CONTEXT_ID"] + ")";
+    const std::string hook = env["JUJU_DISPATCH_PATH"];
+    const std::string context = " in context " + env["JUJU_CONTEXT_ID"];
     const auto commit = co_await Receive(*connection);
     if (!commit || RequestOp(*commit) != "run") {
-      Log("dispatch kept " + hook + "; not run here");
+      Log("dispatch kept " + hook + context + "; not run here");
       co_return;
     }
     connection->committed = true;
     connection->DisarmDeadline();
-    Log("running " + hook);
+    Log("running " + hook + context);
     const HookOutcome outcome = co_await ExecuteOnWorker(std::move(env));
-    Log("finished " + hook + " (exit " + std::to_string(outcome.exit_code) + ")");
+    Log("finished " + hook + " (exit " + std::to_string(outcome.exit_code) + ")" + context);
     connection->ArmDeadline(options_.read_timeout);
     co_await Send(*connection, ResultReply(outcome));
     connection->DisarmDeadline();
