@@ -522,6 +522,22 @@ void DeployProvider(const LocalModel& model, Engine engine, const std::string& a
     }
   }
   model.Juju(args);
+  if (DaemonSuite()) {
+    // The suite is only worth its time if the daemon really runs: each unit's must be up.
+    for (int unit = 0; unit < units; ++unit) {
+      const fs::path pid_file = model.dir() / "model" / "agents" /
+                                ("unit-" + app + "-" + std::to_string(unit)) / "grantor-daemon.pid";
+      long pid = 0;
+      for (int i = 0; i < 100 && !ProcessRunning(static_cast<pid_t>(pid)); ++i) {
+        std::ifstream(pid_file) >> pid;
+        if (!ProcessRunning(static_cast<pid_t>(pid))) ::usleep(50000);
+      }
+      if (!ProcessRunning(static_cast<pid_t>(pid))) {
+        throw std::runtime_error("daemon suite: no operator daemon runs for " + app + "/" +
+                                 std::to_string(unit));
+      }
+    }
+  }
   model.ConfigureAdmin(app, server);
 }
 
