@@ -68,8 +68,21 @@ std::optional<FileIdentity> IdentityOf(const std::string& path) {
 nlohmann::json ErrorReply(std::string_view reason) { return {{"error", reason}}; }
 nlohmann::json OkReply() { return {{"ok", true}}; }
 nlohmann::json AcceptedReply() { return {{"accepted", true}}; }
+// The hook's result. Its log lines are kept to half a frame (the latest ones), so that a hook
+// that logged a lot still gets its exit code back.
 nlohmann::json ResultReply(const HookOutcome& outcome) {
-  return {{"exit-code", outcome.exit_code}, {"log", outcome.log}};
+  std::vector<std::string> log;
+  std::size_t bytes = 0;
+  std::size_t kept = 0;
+  for (auto line = outcome.log.rbegin(); line != outcome.log.rend(); ++line, ++kept) {
+    bytes += line->size() + 8;
+    if (bytes > kMaxFrameBytes / 2) break;
+  }
+  if (kept < outcome.log.size()) {
+    log.push_back("(" + std::to_string(outcome.log.size() - kept) + " earlier log lines dropped)");
+  }
+  log.insert(log.end(), outcome.log.end() - static_cast<std::ptrdiff_t>(kept), outcome.log.end());
+  return {{"exit-code", outcome.exit_code}, {"log", log}};
 }
 
 // One peer of the unit socket. The deadline closes the socket when an exchange takes longer
@@ -261,6 +274,8 @@ class Daemon {
       return execute_(env);
     } catch (const std::exception& error) {
       return HookOutcome{1, {std::string("grantor daemon: ") + error.what()}};
+    } catch (...) {
+      return HookOutcome{1, {"grantor daemon: the hook failed with an unknown exception"}};
     }
   }
 

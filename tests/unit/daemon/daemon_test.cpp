@@ -142,6 +142,9 @@ class DaemonServer : public ::testing::Test {
             const std::string& path = env.at("JUJU_DISPATCH_PATH");
             const int exit_code = path == "hooks/install" ? 0 : 3;
             metrics_.RecordHook(path.substr(path.find('/') + 1), false, exit_code, 0.01);
+            if (path == "hooks/noisy") {  // 2.6 MB of log: more than one frame holds
+              return HookOutcome{exit_code, std::vector<std::string>(200000, "a log line")};
+            }
             return HookOutcome{exit_code, {"ran " + path}};
           },
           metrics_);
@@ -209,6 +212,16 @@ TEST_F(DaemonServer, RunsForwardedHooksAndReturnsTheirOutcome) {
   EXPECT_EQ(result.outcome.exit_code, 0);
   EXPECT_EQ(result.outcome.log, std::vector<std::string>{"ran hooks/install"});
   EXPECT_EQ(ForwardHook(options_.paths.socket, HookEnv("hooks/start"), 1000ms).outcome.exit_code, 3);
+}
+
+TEST_F(DaemonServer, AHookThatLoggedMoreThanAFrameStillReturnsItsExitCode) {
+  Start();
+  const auto result = ForwardHook(options_.paths.socket, HookEnv("hooks/noisy"), 1000ms);
+  ASSERT_TRUE(result.handled);
+  EXPECT_EQ(result.outcome.exit_code, 3);
+  ASSERT_GT(result.outcome.log.size(), 1u);
+  EXPECT_NE(result.outcome.log.front().find("earlier log lines dropped"), std::string::npos);
+  EXPECT_EQ(result.outcome.log.back(), "a log line");
 }
 
 TEST_F(DaemonServer, RefusesOversizeAndMalformedRequestsAndKeepsServing) {
