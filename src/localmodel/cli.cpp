@@ -336,6 +336,22 @@ struct CommandLine {
   }
 };
 
+// The first argument after --model-dir must name a verb (CLI11 alone would only say that one
+// is required).
+void RequireKnownVerb(const std::vector<std::string>& args) {
+  std::size_t at = 0;
+  if (at < args.size() && args[at] == "--model-dir") {
+    at += 2;
+  } else if (at < args.size() && args[at].starts_with("--model-dir=")) {
+    at += 1;
+  }
+  if (at >= args.size() || args[at].starts_with("-")) return;
+  for (const auto& verb : Verbs()) {
+    if (args[at] == verb.name || args[at] == verb.alias) return;
+  }
+  throw UsageError("unrecognized command: grantor-model " + args[at]);
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& raw_args, const std::string& self_exe, std::ostream& out,
@@ -346,6 +362,7 @@ int RunCli(const std::vector<std::string>& raw_args, const std::string& self_exe
       (raw_args.empty() ? err : out) << line.app.help();
       return raw_args.empty() ? 2 : 0;
     }
+    RequireKnownVerb(raw_args);
     std::vector<std::string> reversed(raw_args.rbegin(), raw_args.rend());  // CLI11's order
     line.app.parse(reversed);
     const VerbSpec& verb = line.Chosen();
