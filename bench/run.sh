@@ -32,6 +32,7 @@ engine_count=${GRANTOR_BENCH_ENGINE_COUNT:-2000}
 engine_connections=${GRANTOR_BENCH_CONNECTIONS:-2}
 engine_runs=${GRANTOR_BENCH_RUNS:-3}
 started=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo "== build (Release) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRANTOR_BUILD_TESTS=OFF \
@@ -281,6 +282,7 @@ hooks.json with every measured hook, ranges.tsv, history.jsonl.gz: the local mod
 | CPU | $cpu, $(nproc) cores |
 | memory | $mem |
 | kernel | $(uname -sr) |
+| load average (1, 5, 15 min) at start / end | $load_start / $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every figure; compare rows within one run) |
 | OS | $(. /etc/os-release && echo "$PRETTY_NAME") |
 | compiler | $(g++ --version | head -n 1), CMake Release (-O3) |
 | PostgreSQL | $(/usr/lib/postgresql/15/bin/postgres --version) (tests/servers/postgres.sh: fsync, synchronous_commit and full_page_writes off, local TCP) |
