@@ -60,25 +60,21 @@ struct Options {
   std::string out;
 };
 
-Options ParseOptions(int argc, char** argv) {
-  Options options;
-  grantor::bench::ParseFlags(
-      argc, argv,
-      {{"--env-dir", [&](const std::string& v) { options.env_dir = v; }},
-       {"--engine", [&](const std::string& v) { options.engine = v; }},
-       {"--count", [&](const std::string& v) { options.count = std::stoi(v); }},
-       {"--connections", [&](const std::string& v) { options.connections = std::stoi(v); }},
-       {"--runs", [&](const std::string& v) { options.runs = std::stoi(v); }},
-       {"--out", [&](const std::string& v) { options.out = v; }}});
-  const bool scram = options.engine == "scram";
-  if ((options.env_dir.empty() && !scram) || options.out.empty() || options.count < 1 ||
-      options.connections < 1 || options.runs < 1) {
-    throw std::invalid_argument(
-        "usage: grantor_engine_bench --env-dir DIR --engine postgres|mariadb|scram|postgres-floor "
-        "--count N "
-        "--out FILE [--connections C] [--runs R]");
-  }
-  return options;
+void Declare(CLI::App& app, Options& options) {
+  app.add_option("--env-dir", options.env_dir, "dir of the test servers' env files");
+  app.add_option("--engine", options.engine, "what to time")
+      ->check(CLI::IsMember({"postgres", "mariadb", "scram", "postgres-floor"}));
+  app.add_option("--count", options.count, "users per run")->check(CLI::PositiveNumber);
+  app.add_option("--connections", options.connections, "connections (threads)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--runs", options.runs, "runs (the median rate is reported)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--out", options.out, "every latency, as JSON")->required();
+  app.callback([&options] {
+    if (options.env_dir.empty() && options.engine != "scram") {
+      throw CLI::ValidationError("--env-dir", "required with --engine " + options.engine);
+    }
+  });
 }
 
 // KEY=value lines of a server env file.
@@ -363,5 +359,7 @@ int Run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return grantor::bench::RunTool("grantor_engine_bench", argc, argv, ParseOptions, Run);
+  return grantor::bench::RunTool<Options>(
+      "grantor_engine_bench", "credentials issued per second through db::Engine alone", argc, argv,
+      Declare, Run);
 }

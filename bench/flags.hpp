@@ -1,39 +1,34 @@
 #pragma once
-// The bench tools' command line: "--flag value" pairs, nothing else.
+// The bench tools' command line (CLI11) and main:
 //
-//   grantor::bench::ParseFlags(argc, argv, {{"--out", [&](const std::string& v) { out = v; }}});
+//   int main(int argc, char** argv) {
+//     return grantor::bench::RunTool<Options>("grantor_x", "what it does", argc, argv, Declare, Run);
+//   }
 //
-// Arguments are read two at a time from argv[1]; a flag that is not in `flags` throws
-// std::invalid_argument("unknown option <flag>"); a trailing flag without a value is ignored.
-// Each tool checks its required flags itself afterwards.
+// `declare` adds the tool's options to the CLI11 app, bound to the Options it receives (required
+// ones marked ->required()). A parse error or --help prints CLI11's message and exits 2 or 0; an
+// exception from `run` becomes "<tool>: <what>" on stderr and exit status 1.
+
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
-#include <functional>
-#include <map>
-#include <stdexcept>
-#include <string>
 
 namespace grantor::bench {
 
-using FlagSetter = std::function<void(const std::string& value)>;
-
-inline void ParseFlags(int argc, char** argv, const std::map<std::string, FlagSetter>& flags) {
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const auto known = flags.find(flag);
-    if (known == flags.end()) throw std::invalid_argument("unknown option " + flag);
-    known->second(argv[i + 1]);
-  }
-}
-
-/// A bench tool's main: parse, run, and turn any exception into "<tool>: <what>" on stderr
-/// and exit status 1.
 template <typename Options>
-int RunTool(const char* tool, int argc, char** argv, Options (*parse)(int, char**),
-            int (*run)(const Options&)) {
+int RunTool(const char* tool, const char* description, int argc, char** argv,
+            void (*declare)(CLI::App&, Options&), int (*run)(const Options&)) {
+  CLI::App app(description, tool);
+  Options options;
+  declare(app, options);
   try {
-    return run(parse(argc, argv));
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  try {
+    return run(options);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "%s: %s\n", tool, error.what());
     return 1;

@@ -33,19 +33,11 @@ struct Options {
   std::string out;
 };
 
-Options ParseOptions(int argc, char** argv) {
-  Options options;
-  grantor::bench::ParseFlags(argc, argv,
-                             {{"--history", [&](const std::string& v) { options.history = v; }},
-                              {"--ranges", [&](const std::string& v) { options.ranges = v; }},
-                              {"--unit", [&](const std::string& v) { options.unit = v; }},
-                              {"--out", [&](const std::string& v) { options.out = v; }}});
-  if (options.history.empty() || options.ranges.empty() || options.unit.empty() ||
-      options.out.empty()) {
-    throw std::invalid_argument(
-        "usage: grantor_hook_stats --history FILE --ranges FILE --unit UNIT --out FILE");
-  }
-  return options;
+void Declare(CLI::App& app, Options& options) {
+  app.add_option("--history", options.history, "the model's history.jsonl")->required();
+  app.add_option("--ranges", options.ranges, "label, first and end line per step")->required();
+  app.add_option("--unit", options.unit, "the unit whose hooks count")->required();
+  app.add_option("--out", options.out, "every selected hook's numbers, as JSON")->required();
 }
 
 struct Range {
@@ -164,5 +156,7 @@ int Run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return grantor::bench::RunTool("grantor_hook_stats", argc, argv, ParseOptions, Run);
+  return grantor::bench::RunTool<Options>(
+      "grantor_hook_stats", "per-hook statistics from a local model's history.jsonl", argc, argv,
+      Declare, Run);
 }

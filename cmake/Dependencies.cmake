@@ -1,6 +1,7 @@
 # Every external dependency, all from Debian packages (scripts/install-deps.sh). No downloads.
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(yaml-cpp REQUIRED)

@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git zip unzip
   libboost-dev libboost-system-dev
+  libcli11-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libpqxx-dev libpq-dev libmariadb-dev
   libssl-dev

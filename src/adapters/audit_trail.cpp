@@ -89,10 +89,5 @@ std::shared_ptr<AuditTrail> AuditTrailForCharmDir(const std::string& charm_dir) 
   return std::make_shared<AuditTrail>((dir.parent_path() / "grantor-audit.jsonl").string());
 }
 
-std::string CharmDirOfProcess(int argc, char** argv) {
-  if (argc > 2 && std::strcmp(argv[1], "--grantor-daemon") == 0) return argv[2];
-  const char* dir = std::getenv("JUJU_CHARM_DIR");
-  return dir != nullptr ? dir : "";
-}
 
 }  // namespace grantor::adapters

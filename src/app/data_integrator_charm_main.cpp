@@ -3,7 +3,8 @@
 #include "grantor/charms/charms.hpp"
 
 int main(int argc, char** argv) {
-  return grantor::app::DispatchMain(argc, argv, [](grantor::charms::EngineFactory) {
-    return grantor::charms::MakeDataIntegratorCharm();
-  });
+  return grantor::app::DispatchMain(
+      argc, argv, [](grantor::charms::EngineFactory, std::shared_ptr<grantor::core::AuditSink>) {
+        return grantor::charms::MakeDataIntegratorCharm();
+      });
 }

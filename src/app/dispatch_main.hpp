@@ -17,12 +17,18 @@
 #include <functional>
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <optional>
+
+#include "grantor/adapters/audit_trail.hpp"
 #include "grantor/adapters/juju_log_sink.hpp"
 #include "grantor/adapters/process_hook_tools.hpp"
 #include "grantor/charm/hook_runner.hpp"
 #include "grantor/charms/provider.hpp"
+#include "grantor/daemon/audit_metrics.hpp"
 #include "grantor/daemon/daemon.hpp"
 #include "grantor/daemon/engine_pool.hpp"
 #include "grantor/daemon/executor.hpp"
@@ -31,8 +37,10 @@
 
 namespace grantor::app {
 
-/// Builds the charm's router around an engine factory (plain in dispatch, pooled in the daemon).
-using RouterMaker = std::function<charm::Router(charms::EngineFactory)>;
+/// Builds the charm's router around an engine factory (plain in dispatch, pooled in the daemon)
+/// and an audit sink (may be null; the daemon's counts every record in its metrics).
+using RouterMaker =
+    std::function<charm::Router(charms::EngineFactory, std::shared_ptr<core::AuditSink>)>;
 
 namespace internal {
 
@@ -95,29 +103,64 @@ inline void ApplyDaemonConfig(juju::JujuBackend& backend, daemon::DaemonLaunch l
   }
 }
 
+// Where the audit records of a hook go besides the daemon's metrics: juju-log and the unit's
+// audit file beside `charm_dir` (adapters::AuditTrail).
+inline std::shared_ptr<core::AuditSink> BaseAuditSink(const std::string& charm_dir) {
+  return adapters::AuditTrailForCharmDir(charm_dir);
+}
+
+// `<binary> <mode> <charm dir> <metrics port>`: the arguments of the daemon and supervisor
+// modes; std::nullopt after printing the usage or the error on stderr.
+struct ModeArgs {
+  std::string charm_dir;
+  int metrics_port = 0;
+};
+
+inline std::optional<ModeArgs> ParseModeArgs(int argc, char** argv) {
+  CLI::App app("grantor operator daemon (docs/daemon.md)", std::string(argv[0]) + " " + argv[1]);
+  ModeArgs args;
+  app.add_option("charm-dir", args.charm_dir, "the unit's $JUJU_CHARM_DIR")->required();
+  app.add_option("metrics-port", args.metrics_port, "0: no metrics endpoint")
+      ->required()
+      ->check(CLI::Range(0, 65535));
+  try {
+    app.parse(argc - 1, argv + 1);  // argv[1] is the mode: the "program name" here
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return std::nullopt;
+  }
+  return args;
+}
+
 inline int DaemonMain(int argc, char** argv, const RouterMaker& make_router,
                       const charms::EngineFactory& engines) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: %s --grantor-daemon <charm dir> <metrics port>\n", argv[0]);
-    return 2;
-  }
-  daemon::Metrics metrics;
-  auto pool = std::make_shared<daemon::EnginePool>(engines, &metrics);
-  const charm::Router router = make_router(engines ? pool->Factory() : engines);
+  const auto args = ParseModeArgs(argc, argv);
+  if (!args) return 2;
+  const auto metrics = std::make_shared<daemon::Metrics>();
+  const auto pool = std::make_shared<daemon::EnginePool>(engines, metrics);
+  const auto audit =
+      std::make_shared<daemon::CountingAuditSink>(metrics, BaseAuditSink(args->charm_dir));
+  const charm::Router router = make_router(engines ? pool->Factory() : engines, audit);
   daemon::DaemonOptions options;
-  options.paths = daemon::DaemonPaths::ForCharmDir(argv[2]);
-  options.metrics_port = std::atoi(argv[3]);
-  return daemon::RunDaemon(
-      options, [&](const juju::Environment& env) { return daemon::ExecuteHook(router, env, metrics); },
-      metrics);
+  options.paths = daemon::DaemonPaths::ForCharmDir(args->charm_dir);
+  options.metrics_port = args->metrics_port;
+  const int status = daemon::RunDaemon(
+      options,
+      [&](const juju::Environment& env) {
+        pool->BeginHook();
+        daemon::HookOutcome outcome = daemon::ExecuteHook(router, env, *metrics);
+        pool->EndHook();
+        return outcome;
+      },
+      *metrics);
+  pool->Clear();  // the warm connections close with the daemon
+  return status;
 }
 
 inline int SuperviseMain(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: %s --grantor-supervise <charm dir> <metrics port>\n", argv[0]);
-    return 2;
-  }
-  return daemon::SuperviseMain(SelfExecutable(argv[0]), argv[2], std::atoi(argv[3]));
+  const auto args = ParseModeArgs(argc, argv);
+  if (!args) return 2;
+  return daemon::SuperviseMain(SelfExecutable(argv[0]), args->charm_dir, args->metrics_port);
 }
 
 }  // namespace internal
@@ -146,7 +189,8 @@ inline int DispatchMain(int argc, char** argv, const RouterMaker& make_router,
   adapters::ProcessHookTools tools;
   juju::JujuBackend backend(tools, context);
   spdlog::set_default_logger(adapters::MakeJujuLogger(backend));
-  const int exit_code = charm::RunHook(make_router(engines), backend);
+  const int exit_code =
+      charm::RunHook(make_router(engines, internal::BaseAuditSink(context.charm_dir)), backend);
   const bool lifecycle = daemon::IsLifecycleHook(context.dispatch_path);
   if (exit_code == 0 && (lifecycle || enabled_port >= 0) &&
       context.kind != juju::EventKind::kStop && context.kind != juju::EventKind::kRemove) {

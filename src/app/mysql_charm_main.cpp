@@ -1,6 +1,5 @@
 // dispatch for the grantor-mysql charm.
 #include "app/dispatch_main.hpp"
-#include "grantor/adapters/audit_trail.hpp"
 #include "grantor/adapters/password.hpp"
 #include "grantor/charms/charms.hpp"
 #include "grantor/db/engine_plugin.hpp"
@@ -8,10 +7,11 @@
 int main(int argc, char** argv) {
   return grantor::app::DispatchMain(
       argc, argv,
-      [audit = grantor::adapters::AuditTrailForCharmDir(
-           grantor::adapters::CharmDirOfProcess(argc, argv))](grantor::charms::EngineFactory engines) {
+      [](grantor::charms::EngineFactory engines,
+         std::shared_ptr<grantor::core::AuditSink> audit) {
         return grantor::charms::MakeMysqlCharm(
-            std::move(engines), [] { return grantor::adapters::GeneratePassword(); }, audit);
+            std::move(engines), [] { return grantor::adapters::GeneratePassword(); },
+            std::move(audit));
       },
       grantor::db::PluginEngineFactory("libgrantor-engine-mysql.so"));
 }

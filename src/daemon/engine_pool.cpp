@@ -1,6 +1,9 @@
 #include "grantor/daemon/engine_pool.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace grantor::daemon {
@@ -12,13 +15,23 @@ bool SameConfig(const db::ConnectionConfig& a, const db::ConnectionConfig& b) {
          a.connect_timeout == b.connect_timeout && a.instance_prefix == b.instance_prefix;
 }
 
-// The engine a hook receives: forwards to the pool's shared connection.
+// Counts a failed database operation and follows the connection state.
+void RecordFailure(Metrics* metrics, const db::DbError& error) {
+  if (metrics == nullptr) return;
+  metrics->RecordDbError(error.kind());
+  if (error.kind() == db::ErrorKind::kConnection) metrics->SetConnected(false);
+}
+
+void RecordSuccess(Metrics* metrics) {
+  if (metrics != nullptr) metrics->SetConnected(true);
+}
+
+// The engine a hook receives: forwards to the pooled connection and records each outcome. It
+// shares the connection, so the connection lives as long as either holds it.
 class PooledEngine : public db::Engine {
  public:
-  PooledEngine(std::shared_ptr<EnginePool> pool, db::ConnectionConfig config,
-               std::shared_ptr<db::Engine> engine, bool reused)
-      : pool_(std::move(pool)), config_(std::move(config)), engine_(std::move(engine)),
-        reused_(reused) {}
+  PooledEngine(std::shared_ptr<db::Engine> engine, std::shared_ptr<Metrics> metrics)
+      : engine_(std::move(engine)), metrics_(std::move(metrics)) {}
 
   db::ServerInfo Server() override {
     return Call([](db::Engine& e) { return e.Server(); });
@@ -37,14 +50,12 @@ class PooledEngine : public db::Engine {
   }
   void EnsureUser(const db::UserSpec& spec) override {
     Call([&](db::Engine& e) { e.EnsureUser(spec); });
-    if (pool_->metrics() != nullptr) pool_->metrics()->RecordUserProvisioned();
   }
   void SetPassword(const std::string& user, const std::string& password) override {
     Call([&](db::Engine& e) { e.SetPassword(user, password); });
   }
   void DropUser(const std::string& name) override {
     Call([&](db::Engine& e) { e.DropUser(name); });
-    if (pool_->metrics() != nullptr) pool_->metrics()->RecordUserRevoked();
   }
   bool UserExists(const std::string& name) override {
     return Call([&](db::Engine& e) { return e.UserExists(name); });
@@ -60,87 +71,90 @@ class PooledEngine : public db::Engine {
   }
 
  private:
-  // Runs `operation`; a kConnection failure on a connection an earlier hook opened is retried
-  // once on a fresh connection (every operation is idempotent by the Engine contract).
   template <typename Operation>
   auto Call(Operation operation) -> decltype(operation(std::declval<db::Engine&>())) {
     try {
-      return Record(operation);
-    } catch (const db::DbError& error) {
-      if (error.kind() != db::ErrorKind::kConnection || !reused_) throw;
-      reused_ = false;
-      engine_ = pool_->Acquire(config_, /*fresh=*/true);
-      return Record(operation);
-    }
-  }
-
-  template <typename Operation>
-  auto Record(Operation& operation) -> decltype(operation(std::declval<db::Engine&>())) {
-    Metrics* metrics = pool_->metrics();
-    try {
       if constexpr (std::is_void_v<decltype(operation(std::declval<db::Engine&>()))>) {
         operation(*engine_);
-        if (metrics != nullptr) metrics->SetConnected(true);
+        RecordSuccess(metrics_.get());
       } else {
         auto result = operation(*engine_);
-        if (metrics != nullptr) metrics->SetConnected(true);
+        RecordSuccess(metrics_.get());
         return result;
       }
     } catch (const db::DbError& error) {
-      if (metrics != nullptr) {
-        metrics->RecordDbError(error.kind());
-        if (error.kind() == db::ErrorKind::kConnection) metrics->SetConnected(false);
-      }
+      RecordFailure(metrics_.get(), error);
       throw;
     }
   }
 
-  std::shared_ptr<EnginePool> pool_;
-  db::ConnectionConfig config_;
   std::shared_ptr<db::Engine> engine_;
-  bool reused_;
+  std::shared_ptr<Metrics> metrics_;
 };
 
 }  // namespace
 
-EnginePool::EnginePool(charms::EngineFactory connect, Metrics* metrics, std::size_t capacity)
-    : connect_(std::move(connect)), metrics_(metrics), capacity_(capacity) {}
+EnginePool::EnginePool(charms::EngineFactory connect, std::shared_ptr<Metrics> metrics,
+                       std::size_t capacity)
+    : connect_(std::move(connect)), metrics_(std::move(metrics)), capacity_(capacity) {}
 
-std::shared_ptr<db::Engine> EnginePool::Acquire(const db::ConnectionConfig& config, bool fresh) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (!SameConfig(it->config, config)) continue;
-    if (fresh) {
-      entries_.erase(it);
-      break;
-    }
-    Entry entry = std::move(*it);
-    entries_.erase(it);
-    entries_.push_back(std::move(entry));
-    return entries_.back().engine;
+void EnginePool::BeginHook() {
+  ++hook_;
+  used_this_hook_ = false;
+}
+
+void EnginePool::EndHook() {
+  if (!used_this_hook_) return;
+  std::erase_if(entries_, [this](const Entry& entry) { return entry.hook != hook_; });
+}
+
+void EnginePool::Clear() { entries_.clear(); }
+
+bool EnginePool::Alive(db::Engine& engine) {
+  try {
+    engine.Server();
+    return true;
+  } catch (const db::DbError&) {
+    return false;
   }
+}
+
+std::shared_ptr<db::Engine> EnginePool::Connect(const db::ConnectionConfig& config) {
   std::shared_ptr<db::Engine> engine;
   try {
     engine = connect_(config);
   } catch (const db::DbError& error) {
-    if (metrics_ != nullptr) {
-      metrics_->RecordDbError(error.kind());
-      if (error.kind() == db::ErrorKind::kConnection) metrics_->SetConnected(false);
-    }
+    RecordFailure(metrics_.get(), error);
     throw;
   }
-  if (metrics_ != nullptr) metrics_->SetConnected(true);
+  RecordSuccess(metrics_.get());
   if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
-  entries_.push_back({config, engine});
+  entries_.push_back({config, engine, hook_});
   return engine;
+}
+
+std::shared_ptr<db::Engine> EnginePool::Acquire(const db::ConnectionConfig& config) {
+  used_this_hook_ = true;
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (!SameConfig(it->config, config)) continue;
+    Entry entry = std::move(*it);
+    entries_.erase(it);
+    if (entry.hook != hook_ && !Alive(*entry.engine)) {
+      spdlog::info("daemon: pooled connection to {}:{} lost; reconnecting", config.host,
+                   config.port);
+      break;  // dropped; connect afresh below
+    }
+    entry.hook = hook_;
+    entries_.push_back(std::move(entry));
+    return entries_.back().engine;
+  }
+  return Connect(config);
 }
 
 charms::EngineFactory EnginePool::Factory() {
   std::shared_ptr<EnginePool> self = shared_from_this();
   return [self](const db::ConnectionConfig& config) -> db::EnginePtr {
-    bool reused = false;
-    for (const auto& entry : self->entries_) reused = reused || SameConfig(entry.config, config);
-    auto engine = self->Acquire(config, false);
-    return std::make_unique<PooledEngine>(self, config, std::move(engine), reused);
+    return std::make_unique<PooledEngine>(self->Acquire(config), self->metrics_);
   };
 }
 

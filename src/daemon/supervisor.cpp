@@ -241,11 +241,16 @@ std::string SystemdSupervisor::UnitFile(const DaemonLaunch& launch) {
        << "Environment=LANG=C.UTF-8\n"
        << "Restart=on-failure\n"
        << "RestartSec=2\n"
+       // SIGTERM to the daemon alone: it finishes the running hook, whose hook-tool processes
+       // must not be killed with it; whatever is left gets SIGKILL after the stop timeout.
+       << "KillMode=mixed\n"
+       << "TimeoutStopSec=120\n"
        << "UMask=0077\n"
        << "StandardOutput=append:" << launch.paths.log << "\n"
        << "StandardError=inherit\n"
+       // Hardening that leaves what Juju's hook tools need (see SystemdSupervisor::UnitFile):
+       // no PrivateTmp, PrivateNetwork or ProtectSystem=strict.
        << "NoNewPrivileges=yes\n"
-       << "PrivateTmp=yes\n"
        << "ProtectSystem=full\n"
        << "ProtectHome=read-only\n"
        << "ReadWritePaths=" << agent_dir << "\n\n"

@@ -455,7 +455,8 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
     if (task.message.empty() && !process.err.empty() && record.outcome == "missing") task.message = process.err;
     if (ok) CommitState(model, unit_name, before, after);
     MarkHookDone(model, unit_name, hook);
-    if (!live.has_failed_hook) live.agent_status = "idle";
+    // An action on a unit in error (Juju runs them) leaves it in error.
+    live.agent_status = live.has_failed_hook ? "error" : "idle";
   } else if (ok) {
     CommitState(model, unit_name, before, after);
     MarkHookDone(model, unit_name, hook);

@@ -1,5 +1,6 @@
 #include "grantor/localmodel/cli.hpp"
 
+#include <CLI/CLI.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -16,116 +17,20 @@
 namespace grantor::localmodel {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: grantor-model [--model-dir DIR] <command> [args]\n"
-    "commands:\n"
-    "  deploy <charm-dir> [app] [-n N] [--config k=v ...]\n"
-    "  add-unit <app> [-n N]\n"
-    "  integrate <app>[:<endpoint>] <app>[:<endpoint>]\n"
-    "  remove-relation <app>[:<endpoint>] <app>[:<endpoint>]\n"
-    "  remove-application <app>\n"
-    "  config <app> [key | key=value ...] [--reset key]\n"
-    "  add-secret <name> key=value ...\n"
-    "  grant-secret <name|uri> <app>\n"
-    "  run <unit> <action> [--params FILE] [key=value ...]\n"
-    "  show-unit <unit>\n"
-    "  status\n"
-    "  resolve <unit> [--no-retry]\n"
-    "  set-leader <unit>\n"
-    "  hooks [--unit <unit>]\n"
-    "  update-status\n"
-    "  rotate-due <secret-uri|label>   (make a secret's rotation due now: secret-rotate)\n"
-    "env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound)\n";
-
 class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Verb arguments: positionals plus the flags each verb declares.
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::vector<std::string>> flags;  // flag -> values ("" for switches)
-
-  bool Has(const std::string& flag) const { return flags.count(flag) != 0; }
-  std::string One(const std::string& flag, const std::string& fallback) const {
-    auto it = flags.find(flag);
-    return it == flags.end() || it->second.empty() ? fallback : it->second.back();
-  }
-  std::vector<std::string> All(const std::string& flag) const {
-    auto it = flags.find(flag);
-    return it == flags.end() ? std::vector<std::string>{} : it->second;
-  }
-};
-
-// `with_value` names flags that take a value ("-n", "--config", ...); `switches` the others.
-Args ParseArgs(const std::vector<std::string>& raw, const std::vector<std::string>& with_value,
-               const std::vector<std::string>& switches) {
-  Args args;
-  const auto contains = [](const std::vector<std::string>& list, const std::string& item) {
-    return std::find(list.begin(), list.end(), item) != list.end();
-  };
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    std::string arg = raw[i];
-    if (arg == "--") {
-      args.positional.insert(args.positional.end(), raw.begin() + static_cast<long>(i) + 1, raw.end());
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') {
-      args.positional.push_back(arg);
-      continue;
-    }
-    std::string value;
-    const auto eq = arg.find('=');
-    const bool inline_value = arg.starts_with("--") && eq != std::string::npos;
-    if (inline_value) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    }
-    if (contains(switches, arg)) {
-      args.flags[arg].push_back("");
-    } else if (contains(with_value, arg)) {
-      if (!inline_value) {
-        if (i + 1 >= raw.size()) throw UsageError("option needs an argument: " + arg);
-        value = raw[++i];
-      }
-      args.flags[arg].push_back(value);
-    } else {
-      throw UsageError("option provided but not defined: " + arg);
-    }
-  }
-  return args;
+// An option of a juju verb that takes one value per occurrence and may repeat (--config a=1
+// --config b=2), as juju's own flags do: never swallows the positionals after it.
+CLI::Option* Repeated(CLI::App& verb, const std::string& name, std::vector<std::string>& values,
+                      const std::string& help) {
+  return verb.add_option(name, values, help)->expected(1)->take_all()->allow_extra_args(false);
 }
 
-void NeedPositionals(const Args& args, std::size_t min, std::size_t max, const std::string& verb) {
-  if (args.positional.size() < min) throw UsageError(verb + ": missing arguments");
-  if (args.positional.size() > max) throw UsageError(verb + ": unrecognized args");
-}
-
-int ParseCount(const Args& args) {
-  const std::string text = args.One("-n", args.One("--num-units", "1"));
-  char* end = nullptr;
-  const long count = std::strtol(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0' || count < 1) {
-    throw UsageError("--num-units must be a positive integer");
-  }
-  return static_cast<int>(count);
-}
-
-std::string ResolveModelDir(std::vector<std::string>& args) {
-  std::string dir;
-  if (!args.empty() && args[0].starts_with("--model-dir=")) {
-    dir = args[0].substr(12);
-    args.erase(args.begin());
-  } else if (!args.empty() && args[0] == "--model-dir") {
-    if (args.size() < 2) throw UsageError("option needs an argument: --model-dir");
-    dir = args[1];
-    args.erase(args.begin(), args.begin() + 2);
-  }
-  if (dir.empty()) {
-    const char* env = std::getenv("GRANTOR_MODEL_DIR");
-    dir = env != nullptr && *env != '\0' ? env : ".grantor-model";
-  }
-  return dir;
+CLI::Option* Single(CLI::App& verb, const std::string& name, std::string& value,
+                    const std::string& help) {
+  return verb.add_option(name, value, help)->expected(1)->allow_extra_args(false);
 }
 
 // Prints a finished task the way `juju run` does: progress on stderr, results on stdout.
@@ -144,56 +49,56 @@ int PrintTask(const Task& task, std::ostream& out, std::ostream& err) {
   return 1;
 }
 
-using Handler = std::function<int(Controller&, const std::vector<std::string>&, std::ostream&, std::ostream&)>;
+// What the verbs read from the command line (CLI11 binds into it).
+struct VerbArgs {
+  std::vector<std::string> positional;
+  int count = 1;
+  std::vector<std::string> config;
+  std::vector<std::string> reset;
+  std::string params_file;
+  std::string format = "yaml";
+  std::string unit;
+  std::string info;
+  bool no_retry = false;
+};
 
-int Deploy(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {"-n", "--num-units", "--config"}, {});
-  NeedPositionals(args, 1, 2, "deploy");
-  const std::string app = c.Deploy(args.positional[0], args.positional.size() > 1 ? args.positional[1] : "",
-                                   ParseCount(args), ParseKeyValues(args.All("--config")));
-  out << "Deployed \"" << app << "\" from local charm \"" << args.positional[0] << "\"\n";
+int Deploy(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  const std::string& charm = args.positional.at(0);
+  const std::string app = c.Deploy(charm, args.positional.size() > 1 ? args.positional[1] : "",
+                                   args.count, ParseKeyValues(args.config));
+  out << "Deployed \"" << app << "\" from local charm \"" << charm << "\"\n";
   c.Settle();
   return 0;
 }
 
-int AddUnit(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {"-n", "--num-units"}, {});
-  NeedPositionals(args, 1, 1, "add-unit");
-  for (const auto& name : c.AddUnits(args.positional[0], ParseCount(args))) out << "added " << name << "\n";
+int AddUnit(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  for (const auto& name : c.AddUnits(args.positional.at(0), args.count)) out << "added " << name << "\n";
   c.Settle();
   return 0;
 }
 
-int Integrate(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 2, 2, "integrate");
-  const int id = c.Integrate(args.positional[0], args.positional[1]);
+int Integrate(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  const int id = c.Integrate(args.positional.at(0), args.positional.at(1));
   out << "relation " << id << ": " << c.model().relations.at(id).Key() << "\n";
   c.Settle();
   return 0;
 }
 
-int RemoveRelation(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 2, 2, "remove-relation");
-  c.RemoveRelation(args.positional[0], args.positional[1]);
+int RemoveRelation(Controller& c, const VerbArgs& args, std::ostream&, std::ostream&) {
+  c.RemoveRelation(args.positional.at(0), args.positional.at(1));
   c.Settle();
   return 0;
 }
 
-int RemoveApplication(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {"--no-prompt", "--force"});
-  NeedPositionals(args, 1, 1, "remove-application");
-  c.RemoveApplication(args.positional[0]);
+int RemoveApplication(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  c.RemoveApplication(args.positional.at(0));
   out << "will remove application " << args.positional[0] << "\n";
   c.Settle();
   return 0;
 }
 
-int Config(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {"--reset"}, {});
-  NeedPositionals(args, 1, 1000, "config");
-  const std::string app = args.positional[0];
+int Config(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  const std::string app = args.positional.at(0);
   std::vector<std::string> assignments;
   std::vector<std::string> keys;
   for (std::size_t i = 1; i < args.positional.size(); ++i) {
@@ -202,7 +107,7 @@ int Config(Controller& c, const std::vector<std::string>& raw, std::ostream& out
   if (!keys.empty() && (!assignments.empty() || keys.size() > 1)) {
     throw UsageError("can only retrieve a single value, or all values");
   }
-  if (assignments.empty() && !args.Has("--reset")) {
+  if (assignments.empty() && args.reset.empty()) {
     const nlohmann::json config = ShowConfig(c.model(), app);
     if (keys.empty()) {
       out << ToYaml(config);
@@ -213,7 +118,7 @@ int Config(Controller& c, const std::vector<std::string>& raw, std::ostream& out
     }
     return 0;
   }
-  c.SetConfig(app, ParseKeyValues(assignments), args.All("--reset"));
+  c.SetConfig(app, ParseKeyValues(assignments), args.reset);
   c.Settle();
   return 0;
 }
@@ -237,18 +142,14 @@ std::map<std::string, std::string> SecretContent(const std::vector<std::string>&
   return resolved;
 }
 
-int AddSecret(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {"--info"}, {});
-  NeedPositionals(args, 2, 1000, "add-secret");
-  std::vector<std::string> pairs(args.positional.begin() + 1, args.positional.end());
-  out << c.AddSecret(args.positional[0], SecretContent(pairs)) << "\n";
+int AddSecret(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  const std::vector<std::string> pairs(args.positional.begin() + 1, args.positional.end());
+  out << c.AddSecret(args.positional.at(0), SecretContent(pairs)) << "\n";
   return 0;
 }
 
-int GrantSecret(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 2, 2, "grant-secret");
-  c.GrantSecret(args.positional[0], args.positional[1]);
+int GrantSecret(Controller& c, const VerbArgs& args, std::ostream&, std::ostream&) {
+  c.GrantSecret(args.positional.at(0), args.positional.at(1));
   c.Settle();
   return 0;
 }
@@ -282,114 +183,209 @@ std::string ResolveUnitTarget(const Model& model, const std::string& target) {
   throw std::runtime_error("application \"" + app + "\" has no leader unit");
 }
 
-int Run(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream& err) {
-  const Args args = ParseArgs(raw, {"--params"}, {});
-  NeedPositionals(args, 2, 1000, "run");
-  std::vector<std::string> pairs(args.positional.begin() + 2, args.positional.end());
-  auto params = args.Has("--params") ? ParamsFile(args.One("--params", "")) : std::map<std::string, std::string>{};
+int Run(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream& err) {
+  const std::vector<std::string> pairs(args.positional.begin() + 2, args.positional.end());
+  auto params = args.params_file.empty() ? std::map<std::string, std::string>{}
+                                         : ParamsFile(args.params_file);
   for (auto& [key, value] : ParseKeyValues(pairs)) params[key] = value;
-  const std::string unit = ResolveUnitTarget(c.model(), args.positional[0]);
-  const std::string task_id = c.EnqueueAction(unit, args.positional[1], params);
+  const std::string unit = ResolveUnitTarget(c.model(), args.positional.at(0));
+  const std::string task_id = c.EnqueueAction(unit, args.positional.at(1), params);
   c.Settle();
   return PrintTask(c.model().tasks.at(task_id), out, err);
 }
 
-int ShowUnitVerb(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {"--format"}, {});
-  NeedPositionals(args, 1, 1000, "show-unit");
+int ShowUnitVerb(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
   for (const auto& unit : args.positional) {
     const nlohmann::json shown = ShowUnit(c.model(), unit);
-    out << (args.One("--format", "yaml") == "json" ? shown.dump() + "\n" : ToYaml(shown));
+    out << (args.format == "json" ? shown.dump() + "\n" : ToYaml(shown));
   }
   return 0;
 }
 
-int Status(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 0, 0, "status");
+int Status(Controller& c, const VerbArgs&, std::ostream& out, std::ostream&) {
   out << FormatStatus(c.model());
   return 0;
 }
 
-int Resolve(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {"--no-retry"});
-  NeedPositionals(args, 1, 1, "resolve");
-  c.Resolve(args.positional[0], args.Has("--no-retry"));
+int Resolve(Controller& c, const VerbArgs& args, std::ostream&, std::ostream&) {
+  c.Resolve(args.positional.at(0), args.no_retry);
   c.Settle();
   return 0;
 }
 
-int SetLeader(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 1, 1, "set-leader");
-  c.SetLeader(args.positional[0]);
+int SetLeader(Controller& c, const VerbArgs& args, std::ostream&, std::ostream&) {
+  c.SetLeader(args.positional.at(0));
   c.Settle();
   return 0;
 }
 
-int RotateDue(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 1, 1, "rotate-due");
-  c.MakeRotationDue(args.positional[0]);
-  c.Settle();
+int Hooks(Controller& c, const VerbArgs& args, std::ostream& out, std::ostream&) {
+  out << FormatHooks(ReadHistory(c.model_dir()), args.unit);
   return 0;
 }
 
-int Hooks(Controller& c, const std::vector<std::string>& raw, std::ostream& out, std::ostream&) {
-  const Args args = ParseArgs(raw, {"--unit"}, {});
-  NeedPositionals(args, 0, 0, "hooks");
-  out << FormatHooks(ReadHistory(c.model_dir()), args.One("--unit", ""));
-  return 0;
-}
-
-int UpdateStatus(Controller& c, const std::vector<std::string>& raw, std::ostream&, std::ostream&) {
-  const Args args = ParseArgs(raw, {}, {});
-  NeedPositionals(args, 0, 0, "update-status");
+int UpdateStatus(Controller& c, const VerbArgs&, std::ostream&, std::ostream&) {
   c.UpdateStatus();
   c.Settle();
   return 0;
 }
 
-const std::map<std::string, Handler>& Verbs() {
-  static const std::map<std::string, Handler> kVerbs{
-      {"deploy", Deploy},
-      {"add-unit", AddUnit},
-      {"integrate", Integrate},
-      {"relate", Integrate},
-      {"remove-relation", RemoveRelation},
-      {"remove-application", RemoveApplication},
-      {"config", Config},
-      {"add-secret", AddSecret},
-      {"grant-secret", GrantSecret},
-      {"run", Run},
-      {"show-unit", ShowUnitVerb},
-      {"status", Status},
-      {"resolve", Resolve},
-      {"resolved", Resolve},
-      {"set-leader", SetLeader},
-      {"hooks", Hooks},
-      {"update-status", UpdateStatus},
-      {"rotate-due", RotateDue},
+int RotateDue(Controller& c, const VerbArgs& args, std::ostream&, std::ostream&) {
+  c.MakeRotationDue(args.positional.at(0));
+  c.Settle();
+  return 0;
+}
+
+using Handler = int (*)(Controller&, const VerbArgs&, std::ostream&, std::ostream&);
+
+// One juju verb: its positionals (`min`..`max` of them, named for the help) and its flags.
+struct VerbSpec {
+  const char* name;
+  const char* alias;  // "" for none
+  const char* help;
+  const char* positionals;
+  std::size_t min;
+  std::size_t max;
+  Handler run;
+  std::function<void(CLI::App&, VerbArgs&)> flags;
+};
+
+void CountFlag(CLI::App& verb, VerbArgs& args) {
+  verb.add_option("-n,--num-units", args.count, "number of units")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->check(CLI::PositiveNumber);
+}
+
+const std::vector<VerbSpec>& Verbs() {
+  constexpr std::size_t kMany = 1000;
+  static const std::vector<VerbSpec> kVerbs{
+      {"deploy", "", "deploy a charm dir", "<charm-dir> [app]", 1, 2, Deploy,
+       [](CLI::App& verb, VerbArgs& args) {
+         CountFlag(verb, args);
+         Repeated(verb, "--config", args.config, "k=v (repeatable)");
+       }},
+      {"add-unit", "", "add units to an application", "<app>", 1, 1, AddUnit, CountFlag},
+      {"integrate", "relate", "integrate two applications", "<app>[:<endpoint>] <app>[:<endpoint>]",
+       2, 2, Integrate, {}},
+      {"remove-relation", "", "remove an integration", "<app>[:<endpoint>] <app>[:<endpoint>]", 2,
+       2, RemoveRelation, {}},
+      {"remove-application", "", "remove an application", "<app>", 1, 1, RemoveApplication,
+       [](CLI::App& verb, VerbArgs&) {
+         verb.add_flag("--no-prompt")->description("accepted, as juju's");
+         verb.add_flag("--force")->description("accepted, as juju's");
+       }},
+      {"config", "", "show or set application config", "<app> [key | key=value ...]", 1, kMany,
+       Config,
+       [](CLI::App& verb, VerbArgs& args) {
+         Repeated(verb, "--reset", args.reset, "reset a key to its default (repeatable)");
+       }},
+      {"add-secret", "", "add a user secret (key#file=<path> reads a value from a file)",
+       "<name> key=value ...", 2, kMany, AddSecret,
+       [](CLI::App& verb, VerbArgs& args) { Single(verb, "--info", args.info, "accepted, as juju's"); }},
+      {"grant-secret", "", "grant a user secret to an application", "<name|uri> <app>", 2, 2,
+       GrantSecret, {}},
+      {"run", "", "run an action", "<unit> <action> [key=value ...]", 2, kMany, Run,
+       [](CLI::App& verb, VerbArgs& args) {
+         Single(verb, "--params", args.params_file, "YAML file of parameters");
+       }},
+      {"show-unit", "", "show a unit's relation data", "<unit> ...", 1, kMany, ShowUnitVerb,
+       [](CLI::App& verb, VerbArgs& args) {
+         Single(verb, "--format", args.format, "yaml or json")->check(CLI::IsMember({"yaml", "json"}));
+       }},
+      {"status", "", "show the model", "", 0, 0, Status, {}},
+      {"resolve", "resolved", "retry a unit's failed hook", "<unit>", 1, 1, Resolve,
+       [](CLI::App& verb, VerbArgs& args) {
+         verb.add_flag("--no-retry", args.no_retry, "mark resolved without running the hook");
+       }},
+      {"set-leader", "", "make a unit its application's leader", "<unit>", 1, 1, SetLeader, {}},
+      {"hooks", "", "list the hooks run", "", 0, 0, Hooks,
+       [](CLI::App& verb, VerbArgs& args) { Single(verb, "--unit", args.unit, "only this unit"); }},
+      {"update-status", "", "run update-status on every unit", "", 0, 0, UpdateStatus, {}},
+      {"rotate-due", "", "make a secret's rotation due now (its owner runs secret-rotate)",
+       "<secret-uri|label>", 1, 1, RotateDue, {}},
   };
   return kVerbs;
+}
+
+// The command line as CLI11 sees it: --model-dir, then one verb with its arguments.
+struct CommandLine {
+  CLI::App app{"grantor-model: grantor's local Juju model (docs/local-model.md)", "grantor-model"};
+  std::string model_dir;
+  VerbArgs args;
+  std::vector<std::pair<CLI::App*, const VerbSpec*>> verbs;
+
+  CommandLine() {
+    app.add_option("--model-dir", model_dir,
+                   "the model dir (default: $GRANTOR_MODEL_DIR, else ./.grantor-model)");
+    app.require_subcommand(1);
+    app.footer("env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound)");
+    for (const auto& spec : Verbs()) {
+      CLI::App* verb = app.add_subcommand(spec.name, spec.help);
+      if (*spec.alias != '\0') verb->alias(spec.alias);
+      if (spec.max > 0) {
+        verb->add_option("args", args.positional, spec.positionals)
+            ->expected(0, static_cast<int>(spec.max));
+      }
+      if (spec.flags) spec.flags(*verb, args);
+      verbs.emplace_back(verb, &spec);
+    }
+  }
+
+  // The verb given, its positionals checked; throws UsageError.
+  const VerbSpec& Chosen() const {
+    for (const auto& [verb, spec] : verbs) {
+      if (!verb->parsed()) continue;
+      if (args.positional.size() < spec->min) throw UsageError(std::string(spec->name) + ": missing arguments");
+      if (args.positional.size() > spec->max) throw UsageError(std::string(spec->name) + ": unrecognized args");
+      return *spec;
+    }
+    throw UsageError("no command");
+  }
+};
+
+// The first argument after --model-dir must name a verb (CLI11 alone would only say that one
+// is required).
+void RequireKnownVerb(const std::vector<std::string>& args) {
+  std::size_t at = 0;
+  if (at < args.size() && args[at] == "--model-dir") {
+    at += 2;
+  } else if (at < args.size() && args[at].starts_with("--model-dir=")) {
+    at += 1;
+  }
+  if (at >= args.size() || args[at].starts_with("-")) return;
+  for (const auto& verb : Verbs()) {
+    if (args[at] == verb.name || args[at] == verb.alias) return;
+  }
+  throw UsageError("unrecognized command: grantor-model " + args[at]);
 }
 
 }  // namespace
 
 int RunCli(const std::vector<std::string>& raw_args, const std::string& self_exe, std::ostream& out,
            std::ostream& err) {
-  std::vector<std::string> args = raw_args;
+  CommandLine line;
   try {
-    const std::string model_dir = ResolveModelDir(args);
-    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-      (args.empty() ? err : out) << kUsage;
-      return args.empty() ? 2 : 0;
+    if (raw_args.empty() || raw_args[0] == "help") {
+      (raw_args.empty() ? err : out) << line.app.help();
+      return raw_args.empty() ? 2 : 0;
     }
-    auto verb = Verbs().find(args[0]);
-    if (verb == Verbs().end()) throw UsageError("unrecognized command: grantor-model " + args[0]);
+    RequireKnownVerb(raw_args);
+    std::vector<std::string> reversed(raw_args.rbegin(), raw_args.rend());  // CLI11's order
+    line.app.parse(reversed);
+    const VerbSpec& verb = line.Chosen();
+    std::string model_dir = line.model_dir;
+    if (model_dir.empty()) {
+      const char* env = std::getenv("GRANTOR_MODEL_DIR");
+      model_dir = env != nullptr && *env != '\0' ? env : ".grantor-model";
+    }
     Controller controller(model_dir, self_exe);
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    return verb->second(controller, rest, out, err);
+    return verb.run(controller, line.args, out, err);
+  } catch (const CLI::CallForHelp& e) {
+    return line.app.exit(e, out, err);  // the help of the verb asked about
+  } catch (const CLI::ParseError& e) {
+    err << "ERROR " << e.what() << "\n";
+    return 2;
   } catch (const UsageError& e) {
     err << "ERROR " << e.what() << "\n";
     return 2;

@@ -1,10 +1,12 @@
 #include "e2e_support.hpp"
 
 #include "testing/files.hpp"
+#include "testing/sockets.hpp"
 
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <mysql.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 extern char** environ;
 
@@ -317,6 +320,34 @@ std::string UniqueName(const std::string& stem) {
 
 // --- LocalModel ------------------------------------------------------------------------------
 
+namespace {
+
+// A live process (not a zombie).
+bool ProcessRunning(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  const std::string stat = testing::ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+}  // namespace
+
+LocalModel::~LocalModel() {
+  std::error_code ignored;
+  const fs::path agents = dir_ / "model" / "agents";
+  if (!fs::is_directory(agents, ignored)) return;
+  // Supervisors first (or they would restart their daemon), then the daemons.
+  for (const char* file : {"grantor-daemon-supervisor.pid", "grantor-daemon.pid"}) {
+    for (const auto& agent : fs::directory_iterator(agents, ignored)) {
+      std::ifstream in(agent.path() / file);
+      long pid = 0;
+      if (!(in >> pid) || !ProcessRunning(static_cast<pid_t>(pid))) continue;
+      ::kill(static_cast<pid_t>(pid), SIGTERM);
+      for (int i = 0; i < 100 && ProcessRunning(static_cast<pid_t>(pid)); ++i) ::usleep(50000);
+    }
+  }
+}
+
 ProcessResult LocalModel::Try(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{ModelBinary(), "--model-dir", (dir_ / "model").string()};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -469,11 +500,44 @@ std::string ProviderCharmName(Engine engine) {
   return engine == Engine::kPostgres ? "grantor-postgresql" : "grantor-mysql";
 }
 
+bool DaemonSuite() {
+  const char* flag = std::getenv("GRANTOR_E2E_DAEMON");
+  return flag != nullptr && std::string_view(flag) == "1";
+}
+
 void DeployProvider(const LocalModel& model, Engine engine, const std::string& app,
                     const Server& server, int units) {
-  model.Juju({"deploy", BuiltCharm(ProviderCharmName(engine)), app, "-n", std::to_string(units),
-              "--config", "host=" + server.host, "--config",
-              "port=" + std::to_string(server.port)});
+  std::vector<std::string> args = {"deploy",   BuiltCharm(ProviderCharmName(engine)),
+                                   app,        "-n",
+                                   std::to_string(units), "--config",
+                                   "host=" + server.host, "--config",
+                                   "port=" + std::to_string(server.port)};
+  if (DaemonSuite()) {
+    // Units of one application share the port: the second one's daemon runs without metrics
+    // (logged), as on one machine in Juju.
+    for (const std::string& option :
+         {std::string("daemon=true"),
+          "metrics-port=" + std::to_string(testing::UnusedLoopbackPort())}) {
+      args.insert(args.end(), {"--config", option});
+    }
+  }
+  model.Juju(args);
+  if (DaemonSuite()) {
+    // The suite is only worth its time if the daemon really runs: each unit's must be up.
+    for (int unit = 0; unit < units; ++unit) {
+      const fs::path pid_file = model.dir() / "model" / "agents" /
+                                ("unit-" + app + "-" + std::to_string(unit)) / "grantor-daemon.pid";
+      long pid = 0;
+      for (int i = 0; i < 100 && !ProcessRunning(static_cast<pid_t>(pid)); ++i) {
+        std::ifstream(pid_file) >> pid;
+        if (!ProcessRunning(static_cast<pid_t>(pid))) ::usleep(50000);
+      }
+      if (!ProcessRunning(static_cast<pid_t>(pid))) {
+        throw std::runtime_error("daemon suite: no operator daemon runs for " + app + "/" +
+                                 std::to_string(unit));
+      }
+    }
+  }
   model.ConfigureAdmin(app, server);
 }
 

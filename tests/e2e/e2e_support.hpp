@@ -71,6 +71,9 @@ std::string UniqueName(const std::string& stem);
 class LocalModel {
  public:
   LocalModel() = default;
+  /// Stops the operator daemons (and their supervisors) the model's units started, so that none
+  /// outlives the test or touches a model dir kept for inspection.
+  ~LocalModel();
   LocalModel(const LocalModel&) = delete;
   LocalModel& operator=(const LocalModel&) = delete;
 
@@ -166,8 +169,13 @@ std::string TestCharm(const std::string& name);
 /// Name of the built provider charm of `engine`.
 std::string ProviderCharmName(Engine engine);
 
+/// True when the suite runs with the provider charms' operator daemon on: GRANTOR_E2E_DAEMON=1
+/// (tests/e2e/CMakeLists.txt registers the provider suite a second time so, label `daemon`).
+bool DaemonSuite();
+
 /// Deploys the provider charm of `engine` as `app` (`units` units) pointed at `server`, with
-/// its admin secret. Throws when a command fails.
+/// its admin secret, and with `--config daemon=true` and a free metrics port in the daemon
+/// suite (DaemonSuite()). Throws when a command fails.
 void DeployProvider(const LocalModel& model, Engine engine, const std::string& app,
                     const Server& server, int units = 1);
 

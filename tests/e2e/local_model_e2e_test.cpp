@@ -409,6 +409,15 @@ TEST_F(LocalModelTest, FailedHookCommitsNothingAndResolveRetries) {
   EXPECT_EQ(RelationHooks("req/0", id).back(), "changed(prov/0)");  // the joins resumed
 }
 
+TEST_F(LocalModelTest, AnActionOnAUnitInErrorLeavesItInError) {
+  Deploy("prov", 1);
+  std::ofstream(dir_ / "agents/unit-prov-0/charm/fail-update-status").put('x');
+  Ok({"update-status"});
+  Ok({"run", "prov/0", "greet"});
+  EXPECT_EQ(ModelJson()["units"]["prov/0"]["agent_status"], "error");
+  EXPECT_NE(Cli({"status"}).out.find("hook failed: \"update-status\""), std::string::npos);
+}
+
 TEST_F(LocalModelTest, ResolveNoRetrySkipsTheFailedHook) {
   Deploy("prov", 1);
   std::ofstream(dir_ / "agents/unit-prov-0/charm/fail-update-status").put('x');

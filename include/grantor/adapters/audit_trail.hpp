@@ -35,8 +35,4 @@ class AuditTrail : public core::AuditSink {
 /// The trail of the unit whose charm directory is `charm_dir`.
 std::shared_ptr<AuditTrail> AuditTrailForCharmDir(const std::string& charm_dir);
 
-/// The charm directory of this process: argv[2] of a daemon (`--grantor-daemon <dir> ...`), else
-/// $JUJU_CHARM_DIR; "" when neither.
-std::string CharmDirOfProcess(int argc, char** argv);
-
 }  // namespace grantor::adapters

@@ -61,9 +61,10 @@ bool ProcessAlive(pid_t pid);
 
 /// Sends the hook's environment to the daemon at `socket_path`. Returns handled=false when
 /// nothing listens, the path is too long for a unix socket, or the daemon does not accept the
-/// hook within `accept_timeout`. Once the daemon accepted the hook, waits for its result; a
-/// connection that closes before the result (daemon killed) gives handled=true, exit code 1:
-/// the hook fails and Juju retries it. Never throws.
+/// hook within `accept_timeout` (or refuses it): the caller then runs the hook itself. Once the
+/// daemon accepted, sends the commit ({"op": "run"}, see protocol.hpp) and waits for the result
+/// without limit; a connection that closes before the result (daemon killed) gives
+/// handled=true, exit code 1: the hook fails and Juju retries it. Never throws.
 ForwardResult ForwardHook(const std::string& socket_path, const juju::Environment& env,
                           std::chrono::milliseconds accept_timeout);
 

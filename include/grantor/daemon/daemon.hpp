@@ -13,21 +13,31 @@
 
 namespace grantor::daemon {
 
+/// Runs one hook. Called on the daemon's hook worker thread, one hook at a time; may block.
 using HookExecutor = std::function<HookOutcome(const juju::Environment&)>;
 
 struct DaemonOptions {
   DaemonPaths paths;
   int metrics_port = 0;  // 0: no metrics endpoint
   std::string metrics_address = "127.0.0.1";
-  std::chrono::seconds read_timeout{5};
+  /// Bounds every exchange with a peer that is not waiting for a running hook: reading a
+  /// request, dispatch's commit, writing an answer, an HTTP request.
+  std::chrono::milliseconds read_timeout{5000};
 };
 
-/// Listens on paths.socket (created 0600; a stale file is replaced), serves one connection at a
-/// time, runs each accepted hook with `execute`, and serves `metrics` over HTTP on
-/// metrics_address:metrics_port (GET /metrics). Refuses peers of another uid (SO_PEERCRED),
-/// frames over kMaxFrameBytes and malformed requests, answering {"error": ...} and closing.
-/// Returns 0 after a shutdown request or when its socket file was removed or replaced (checked
-/// every few seconds), 1 when it cannot listen.
+/// One Asio event loop serves everything: it accepts on paths.socket (created 0600; a stale
+/// file is replaced) and serves each connection concurrently (pings are answered while a hook
+/// runs), runs the hooks dispatch committed ({"op": "run"}, protocol.hpp) with `execute` on a
+/// single worker thread owned by the daemon, one at a time in arrival order, and serves
+/// `metrics` over HTTP (Boost.Beast) on metrics_address:metrics_port: GET /metrics. Refuses
+/// peers of another uid (SO_PEERCRED), frames over kMaxFrameBytes and malformed requests,
+/// answering {"error": ...} and closing.
+///
+/// Stops on a shutdown request, SIGTERM or SIGINT, or when its socket file is removed or
+/// replaced (inotify on the unit's directory): it stops accepting, removes its socket file,
+/// refuses hooks not yet committed ({"error": "shutting down"}: dispatch runs them itself),
+/// finishes the hooks already committed, answers them, and returns 0. Returns 1 when it cannot
+/// listen on the unit socket (the metrics endpoint is optional: a port in use is logged).
 int RunDaemon(const DaemonOptions& options, const HookExecutor& execute, Metrics& metrics);
 
 }  // namespace grantor::daemon

@@ -4,8 +4,12 @@
 //
 // Exchange (one hook per connection):
 //   dispatch -> daemon  {"op": "hook", "env": {"JUJU_...": "...", ...}}
-//   daemon  -> dispatch {"accepted": true}                 (at once: the daemon owns the hook)
+//   daemon  -> dispatch {"accepted": true}        (the daemon is ready to run it)
+//   dispatch -> daemon  {"op": "run"}             (the commit: dispatch hands the hook over)
 //   daemon  -> dispatch {"exit-code": N, "log": ["...", ...]}   (when the handlers are done)
+// Dispatch alone decides who runs a hook: the daemon runs it only after reading "run", and
+// dispatch runs it itself only when it never sent "run" (no answer in time, a refusal, the
+// connection gone). So a hook never runs in both, whatever moment either side dies at.
 //   dispatch -> daemon  {"op": "ping"}      daemon -> {"ok": true}
 //   dispatch -> daemon  {"op": "shutdown"}  daemon -> {"ok": true}, then it exits
 // Anything else gets {"error": "<reason>"} and the connection is closed; nothing else happens.
@@ -49,7 +53,7 @@ DecodedFrame DecodeFrame(std::string_view buffer, std::size_t max_bytes = kMaxFr
 /// JUJU_DISPATCH_PATH, JUJU_UNIT_NAME and PATH present. std::nullopt for anything else.
 std::optional<juju::Environment> ParseHookRequest(const nlohmann::json& request);
 
-/// "hook", "ping", "shutdown", or "" when `request` has no string "op".
+/// "hook", "run", "ping", "shutdown", or "" when `request` has no string "op".
 std::string RequestOp(const nlohmann::json& request);
 
 }  // namespace grantor::daemon

@@ -55,6 +55,14 @@ class SystemdSupervisor : public Supervisor {
   static std::string ServiceName(const std::string& unit_name);
   /// The unit file text for `launch`. Throws std::invalid_argument when a path holds anything
   /// but [A-Za-z0-9/._@+-] (nothing in it then needs quoting or escaping).
+  ///
+  /// The daemon runs hook tools with the forwarded hook environment, so the service must see
+  /// what the unit agent sees: the agent's socket (JUJU_AGENT_SOCKET_ADDRESS: a path in the
+  /// agent dir, or an abstract socket, which lives in the network namespace), the tools dir
+  /// on PATH, and the files it writes for `secret-add/secret-set key#file=<path>` in $TMPDIR or
+  /// /tmp, which the agent opens in its own mount namespace. Hence no PrivateTmp, PrivateNetwork,
+  /// ProtectSystem=strict, RestrictAddressFamilies or another User; and KillMode=mixed, so that
+  /// stopping the service lets the running hook (and its tool processes) finish.
   static std::string UnitFile(const DaemonLaunch& launch);
 
   /// Writes the unit file (daemon-reload when it changed), then `enable --now`, or `enable` and

@@ -150,6 +150,8 @@ ForwardResult ForwardHook(const std::string& socket_path, const juju::Environmen
     std::string buffer;
     const auto accepted = ReadFrame(socket.fd(), buffer, accept_timeout);
     if (!accepted || !accepted->value("accepted", false)) return result;
+    // The commit. A failed send means the daemon never read it, so it never runs the hook.
+    if (!WriteAll(socket.fd(), EncodeFrame({{"op", "run"}}))) return result;
     result.handled = true;
     result.outcome.exit_code = 1;
     const auto done = ReadFrame(socket.fd(), buffer, std::chrono::milliseconds(-1));

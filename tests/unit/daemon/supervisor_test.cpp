@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "grantor/daemon/client.hpp"
 #include "grantor/daemon/supervisor.hpp"
@@ -63,21 +66,130 @@ DaemonLaunch Launch(const std::string& binary = "/var/lib/juju/agents/unit-pg-0/
   return launch;
 }
 
-TEST(SystemdUnit, RunsTheFullBinaryHardenedAndRestartsOnFailure) {
-  EXPECT_EQ(SystemdSupervisor::ServiceName("pg/0"), "grantor-unit-pg-0.service");
-  const std::string unit = SystemdSupervisor::UnitFile(Launch());
-  for (const char* line :
-       {"ExecStart=/var/lib/juju/agents/unit-pg-0/charm/bin/grantor-postgresql --grantor-daemon "
-        "/var/lib/juju/agents/unit-pg-0/charm 9171\n",
-        "WorkingDirectory=/var/lib/juju/agents/unit-pg-0/charm\n", "Restart=on-failure\n",
-        "NoNewPrivileges=yes\n", "PrivateTmp=yes\n", "ProtectSystem=full\n",
-        "ReadWritePaths=/var/lib/juju/agents/unit-pg-0\n",
-        "StandardOutput=append:/var/lib/juju/agents/unit-pg-0/grantor-daemon.log\n",
-        "WantedBy=multi-user.target\n"}) {
-    EXPECT_NE(unit.find(line), std::string::npos) << line << "\n" << unit;
+// A systemd unit file as systemd reads it: [Section] headers, Key=Value lines, '#'/';' comments;
+// a key may repeat.
+using UnitFileEntries = std::map<std::string, std::multimap<std::string, std::string>>;
+
+UnitFileEntries ParseUnitFile(const std::string& text) {
+  UnitFileEntries entries;
+  std::istringstream lines(text);
+  std::string section;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      section = line.substr(1, line.size() - 2);
+      continue;
+    }
+    const auto eq = line.find('=');
+    EXPECT_NE(eq, std::string::npos) << "not a Key=Value line: " << line;
+    EXPECT_FALSE(section.empty()) << "entry outside a section: " << line;
+    if (eq != std::string::npos) entries[section].emplace(line.substr(0, eq), line.substr(eq + 1));
   }
-  EXPECT_EQ(unit.find("password"), std::string::npos);
-  EXPECT_EQ(unit.find("secret"), std::string::npos);
+  return entries;
+}
+
+std::vector<std::string> Values(const UnitFileEntries& unit, const std::string& section,
+                                const std::string& key) {
+  std::vector<std::string> values;
+  if (!unit.contains(section)) return values;
+  const auto [first, last] = unit.at(section).equal_range(key);
+  for (auto it = first; it != last; ++it) values.push_back(it->second);
+  return values;
+}
+
+bool IsTrue(const std::string& value) {
+  return value == "yes" || value == "true" || value == "on" || value == "1";
+}
+
+// Why the daemon's hook tools would not work under `unit`, for a unit agent in `agent_dir`
+// (empty when nothing is in the way). What the tools need, as the agent runs them:
+// - the files the charm writes for `secret-add key#file=/tmp/...`, read by the agent in its own
+//   mount namespace: /tmp shared and writable (no PrivateTmp, no ProtectSystem=strict, no
+//   TemporaryFileSystem or InaccessiblePaths over it);
+// - the agent's socket, a path in agent_dir or an abstract unix socket: the host's network
+//   namespace (no PrivateNetwork), AF_UNIX allowed, agent_dir writable (the daemon's own socket)
+//   and visible;
+// - the tools, run as the agent's user (root: no User=, no PrivateUsers) from /var/lib/juju/tools;
+// - a stop that lets the running hook's tool processes finish (KillMode mixed or process).
+std::vector<std::string> ProblemsForHookTools(const UnitFileEntries& unit,
+                                              const std::string& agent_dir) {
+  std::vector<std::string> problems;
+  const auto service = [&](const std::string& key) { return Values(unit, "Service", key); };
+  for (const char* key : {"PrivateTmp", "PrivateNetwork", "PrivateUsers", "PrivateMounts"}) {
+    for (const auto& value : service(key)) {
+      if (IsTrue(value)) problems.push_back(std::string(key) + "=" + value);
+    }
+  }
+  for (const auto& value : service("ProtectSystem")) {
+    if (value == "strict") problems.push_back("ProtectSystem=strict makes /tmp read-only");
+  }
+  for (const char* key : {"TemporaryFileSystem", "InaccessiblePaths", "ReadOnlyPaths"}) {
+    for (const auto& value : service(key)) {
+      for (const std::string& hidden : {std::string("/tmp"), std::string("/var/lib/juju"), agent_dir}) {
+        if (value.find(hidden) != std::string::npos) {
+          problems.push_back(std::string(key) + " covers " + hidden);
+        }
+      }
+    }
+  }
+  for (const auto& value : service("RestrictAddressFamilies")) {
+    if (value.find("AF_UNIX") == std::string::npos || value.starts_with("~")) {
+      problems.push_back("RestrictAddressFamilies without AF_UNIX");
+    }
+  }
+  for (const auto& value : service("User")) {
+    if (value != "root" && value != "0") problems.push_back("User=" + value);
+  }
+  for (const auto& value : service("DynamicUser")) {
+    if (IsTrue(value)) problems.push_back("DynamicUser=" + value);
+  }
+  const auto writable = service("ReadWritePaths");
+  if (std::find(writable.begin(), writable.end(), agent_dir) == writable.end()) {
+    problems.push_back("the agent dir is not in ReadWritePaths");
+  }
+  const auto kill_mode = service("KillMode");
+  if (kill_mode.empty() || (kill_mode.back() != "mixed" && kill_mode.back() != "process")) {
+    problems.push_back("stopping would kill the running hook's tools (KillMode)");
+  }
+  return problems;
+}
+
+TEST(SystemdUnit, RunsTheFullBinaryAndRestartsOnFailure) {
+  EXPECT_EQ(SystemdSupervisor::ServiceName("pg/0"), "grantor-unit-pg-0.service");
+  const UnitFileEntries unit = ParseUnitFile(SystemdSupervisor::UnitFile(Launch()));
+  EXPECT_EQ(Values(unit, "Service", "ExecStart"),
+            (std::vector<std::string>{
+                "/var/lib/juju/agents/unit-pg-0/charm/bin/grantor-postgresql --grantor-daemon "
+                "/var/lib/juju/agents/unit-pg-0/charm 9171"}));
+  EXPECT_EQ(Values(unit, "Service", "WorkingDirectory"),
+            (std::vector<std::string>{"/var/lib/juju/agents/unit-pg-0/charm"}));
+  EXPECT_EQ(Values(unit, "Service", "Restart"), (std::vector<std::string>{"on-failure"}));
+  EXPECT_EQ(Values(unit, "Service", "StandardOutput"),
+            (std::vector<std::string>{"append:/var/lib/juju/agents/unit-pg-0/grantor-daemon.log"}));
+  EXPECT_EQ(Values(unit, "Install", "WantedBy"), (std::vector<std::string>{"multi-user.target"}));
+  EXPECT_EQ(Values(unit, "Service", "NoNewPrivileges"), (std::vector<std::string>{"yes"}));
+  const std::string text = SystemdSupervisor::UnitFile(Launch());
+  EXPECT_EQ(text.find("password"), std::string::npos);
+  EXPECT_EQ(text.find("secret"), std::string::npos);
+}
+
+TEST(SystemdUnit, LeavesWhatJujusHookToolsNeed) {
+  const UnitFileEntries unit = ParseUnitFile(SystemdSupervisor::UnitFile(Launch()));
+  EXPECT_EQ(ProblemsForHookTools(unit, "/var/lib/juju/agents/unit-pg-0"),
+            std::vector<std::string>{});
+}
+
+TEST(SystemdUnit, TheHookToolCheckCatchesWhatWouldBreakThem) {
+  // The check itself: each of these lines alone would break the hook tools.
+  const std::string base = SystemdSupervisor::UnitFile(Launch());
+  for (const std::string line :
+       {"PrivateTmp=yes", "PrivateNetwork=true", "ProtectSystem=strict", "User=nobody",
+        "InaccessiblePaths=/var/lib/juju", "RestrictAddressFamilies=AF_INET AF_INET6",
+        "KillMode=control-group"}) {
+    const std::string text = base + "[Service]\n" + line + "\n";
+    EXPECT_FALSE(ProblemsForHookTools(ParseUnitFile(text), "/var/lib/juju/agents/unit-pg-0").empty())
+        << line;
+  }
 }
 
 TEST(SystemdUnit, RefusesPathsThatWouldNeedQuoting) {
