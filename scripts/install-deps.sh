@@ -10,6 +10,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev libmariadb-dev
   libssl-dev
   libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev
   postgresql-15 postgresql-client-15
   mariadb-server mariadb-client
 )
