@@ -69,6 +69,9 @@ void CheckAccepted(const DatabaseRequest& request, const std::map<std::string, s
   for (const auto& field : request.requested_secrets) {
     Check(IsFieldName(field), "a requested secret field is made of [a-z-]");
   }
+  // The whole value is the JSON list: nothing after a NUL byte may be ignored.
+  Check(Value(bag, "requested-secrets").find('\0') == std::string::npos,
+        "an accepted requested-secrets value is JSON from end to end");
   const std::string connectivity = Value(bag, "external-node-connectivity");
   Check(connectivity.empty() || connectivity == "true" || connectivity == "false",
         "external-node-connectivity is true, false or absent");

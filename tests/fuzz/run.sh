@@ -24,9 +24,11 @@ cmake --build "$build" --target fuzz_targets -j"$(nproc)" >/dev/null
 
 targets=${GRANTOR_FUZZ_TARGETS:-$(sed -n 's/^grantor_fuzz_target(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)}
 
-# Cumulative user+sys CPU seconds of this shell's finished children (bash `times`, 2nd line).
+# Cumulative user+sys CPU seconds of this shell's finished children: bash `times`, second line.
+# It must run in this shell (not in $(...), a subshell with children of its own), hence the file.
+times_file="$build/fuzz-times"
 children_cpu() {
-  times | sed -n 2p | awk '{ split($1, u, "m"); split($2, s, "m");
+  sed -n 2p "$times_file" | awk '{ split($1, u, "m"); split($2, s, "m");
     printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
 }
 
@@ -41,6 +43,7 @@ for target in $targets; do
   [ -f "tests/fuzz/dict/$target.dict" ] && dict=(-dict="tests/fuzz/dict/$target.dict")
   before_artifacts=$(find "$build/fuzz-artifacts" -name "$target-*" | wc -l)
   log="$build/fuzz-$target.log"
+  times >"$times_file"
   cpu_before=$(children_cpu)
   echo "== $target: ${seconds}s"
   status=0
@@ -48,6 +51,7 @@ for target in $targets; do
     -rss_limit_mb=2560 -max_len=16384 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz-artifacts/$target-" "${dict[@]}" \
     "$work" "tests/fuzz/corpus/$target" >"$log" 2>&1 || status=$?
+  times >"$times_file"
   cpu=$(awk -v a="$(children_cpu)" -v b="$cpu_before" 'BEGIN { printf "%.0f", a - b }')
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   execs=${execs:-0}
