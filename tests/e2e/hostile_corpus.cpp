@@ -152,6 +152,12 @@ Value Corpus::Make(const std::string& pattern, Transport transport) {
   return value;
 }
 
+Value Corpus::MakeDuplicate(const std::string& first, const std::string& pattern) {
+  Value value = Make(pattern);
+  value.duplicate_first = first;
+  return value;
+}
+
 std::vector<Value> Corpus::MakeAll(const std::vector<std::string>& patterns, std::size_t count) {
   std::vector<Value> values;
   for (std::size_t i = 0; i < patterns.size() && i < count; ++i) values.push_back(Make(patterns[i]));
@@ -175,9 +181,7 @@ std::vector<Value> Corpus::DatabaseNames() {
   values.push_back(Make("{m}" + std::string(kTenKiB, 'a')));
   values.push_back(Make("{m}" + std::string(kOneMiB, 'b')));
   if (mysql_) values.push_back(Make("{m}.shop"));  // '.' is not allowed in MySQL names
-  Value duplicate = Make("{m}';--");
-  duplicate.duplicate_first = "x\";DROP ROLE grantor_admin_test;--";
-  values.push_back(duplicate);
+  values.push_back(MakeDuplicate("x\";DROP ROLE grantor_admin_test;--", "{m}';--"));
   return values;
 }
 
@@ -195,9 +199,7 @@ std::vector<Value> Corpus::ExtraUserRoles() {
   }
   values.push_back(Make("{m}," + Repeat("x,", kTenKiB)));
   values.push_back(Make(Repeat("y", kOneMiB) + "{m}"));
-  Value duplicate = Make("{m},createdb");
-  duplicate.duplicate_first = "superuser;--";
-  values.push_back(duplicate);
+  values.push_back(MakeDuplicate("superuser;--", "{m},createdb"));
   return values;
 }
 
@@ -225,9 +227,7 @@ std::vector<Value> Corpus::RequestedSecrets() {
   values.push_back(Make("[" + Repeat("\"username\",", kTenKiB) + "\"{m}!\"]"));
   values.push_back(Make("[" + Repeat("\"password\",", kOneMiB) + "\"{m}#\"]"));
   values.push_back(Make(Repeat("[", kOneMiB)));
-  Value duplicate = Make("[\"{m}_\"]");
-  duplicate.duplicate_first = "[\"username;--\"]";
-  values.push_back(duplicate);
+  values.push_back(MakeDuplicate("[\"username;--\"]", "[\"{m}_\"]"));
   return values;
 }
 
@@ -246,9 +246,7 @@ std::vector<Value> Corpus::ExternalNodeConnectivity() {
   values.push_back(Make("\xfe" "false{m}", Transport::kArgv));
   values.push_back(Make(Repeat("true", kTenKiB) + "{m}"));
   values.push_back(Make(Repeat("false", kOneMiB) + "{m}"));
-  Value duplicate = Make("{m}true");
-  duplicate.duplicate_first = "maybe";
-  values.push_back(duplicate);
+  values.push_back(MakeDuplicate("maybe", "{m}true"));
   return values;
 }
 

@@ -50,6 +50,8 @@ class Corpus {
 
  private:
   Value Make(const std::string& pattern, Transport transport = Transport::kYaml);
+  /// A value whose key the YAML file names twice: `first`, then `pattern` expanded.
+  Value MakeDuplicate(const std::string& first, const std::string& pattern);
   /// The first `count` patterns, then every invalid UTF-8 pattern (as arguments).
   std::vector<Value> MakeAll(const std::vector<std::string>& patterns, std::size_t count);
 

@@ -81,16 +81,6 @@ std::string RandomHex(int bytes) {
   return out;
 }
 
-// `text` with bytes outside printable ASCII as '?', cut to 60 bytes: a value in a report line.
-std::string Shown(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size() && i < 60; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  return text.size() > 60 ? out + "...(" + std::to_string(text.size()) + " bytes)" : out;
-}
-
 // A superuser account of the charm's own on the shared test server, so that the server log
 // tells the charm's statements from the test's probes. Dropped at the end.
 class CharmAdmin {
@@ -217,13 +207,13 @@ class HostileRun {
       if (!value.duplicate_first.empty()) distinct.insert(value.duplicate_first);
       distinct.insert(value.text);
       if (run.exit_code != 0) {
-        Fail(field + " = " + Shown(value.text) + " did not travel: " + run.err);
+        Fail(field + " = " + Shown(value.text, 60) + " did not travel: " + run.err);
         continue;
       }
       const auto [status, message] = model_.UnitStatus(kProviderUnit);
       if (status != "blocked" ||
           message.find("relation " + relation.provider_ref) == std::string::npos) {
-        Fail(field + " = " + Shown(value.text) + " on " + relation.provider_ref +
+        Fail(field + " = " + Shown(value.text, 60) + " on " + relation.provider_ref +
              ": provider status " + status + " \"" + message + "\"");
       }
     }

@@ -45,16 +45,6 @@ std::string Lower(std::string text) {
   return text;
 }
 
-// `text` cut to 160 bytes, with bytes outside printable ASCII shown as '?', for a report line.
-std::string Excerpt(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size() && i < 160; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  return text.size() > 160 ? out + "..." : out;
-}
-
 // --- PostgreSQL's log ---------------------------------------------------------------------
 
 struct PgEntry {
@@ -288,6 +278,16 @@ std::vector<LoggedStatement> StatementLog::MariaDbStatements(
   return statements;
 }
 
+std::string Shown(const std::string& text, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < max_bytes; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  }
+  if (text.size() > max_bytes) out += "...(" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
 std::vector<std::string> PlannedKinds(Engine engine) {
   if (engine == Engine::kPostgres) {
     return {"SELECT", "SHOW", "SET", "RESET", "BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK",
@@ -308,7 +308,7 @@ std::vector<std::string> Departures(Engine engine, const std::vector<LoggedState
   }
   std::vector<std::string> out;
   const auto report = [&out](const std::string& what, const LoggedStatement& statement) {
-    out.push_back(what + " [" + statement.user + "] " + Excerpt(statement.text));
+    out.push_back(what + " [" + statement.user + "] " + Shown(statement.text, 160));
   };
   for (const auto& statement : statements) {
     if (statement.kind == LoggedStatement::Kind::kError) {

@@ -63,6 +63,9 @@ struct StatementPlan {
   std::set<std::string> creatable;
 };
 
+/// `text` for a report line: bytes outside printable ASCII as '?', cut to `max_bytes`.
+std::string Shown(const std::string& text, std::size_t max_bytes);
+
 /// The statement kinds the provider charms use on each engine.
 std::vector<std::string> PlannedKinds(Engine engine);
 
