@@ -179,7 +179,8 @@ void LoadActions(const std::optional<std::string>& text, CharmMeta& meta) {
       if (spec.contains("required") && spec["required"].is_array()) {
         for (const auto& item : spec["required"]) {
           if (!item.is_string()) {
-            throw CharmError("invalid actions: \"" + name + "\" required must list parameter names");
+            throw CharmError("invalid actions: \"" + name +
+                             "\" required must list parameter names");
           }
           action.required.push_back(item.get<std::string>());
         }

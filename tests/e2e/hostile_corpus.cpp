@@ -160,8 +160,12 @@ Value Corpus::MakeDuplicate(const std::string& first, const std::string& pattern
 
 std::vector<Value> Corpus::MakeAll(const std::vector<std::string>& patterns, std::size_t count) {
   std::vector<Value> values;
-  for (std::size_t i = 0; i < patterns.size() && i < count; ++i) values.push_back(Make(patterns[i]));
-  for (const auto& pattern : InvalidUtf8Patterns()) values.push_back(Make(pattern, Transport::kArgv));
+  for (std::size_t i = 0; i < patterns.size() && i < count; ++i) {
+    values.push_back(Make(patterns[i]));
+  }
+  for (const auto& pattern : InvalidUtf8Patterns()) {
+    values.push_back(Make(pattern, Transport::kArgv));
+  }
   return values;
 }
 

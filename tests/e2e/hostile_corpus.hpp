@@ -3,10 +3,12 @@
 // in its application databag, per field, meant to be refused whatever the trust model (none of
 // them is a request grantor may serve).
 //
-// What can travel through Juju, and how the test sends it:
-//  - relation-set --file (YAML, here double-quoted with escapes): any valid UTF-8, NUL and
-//    control characters included (YAML escapes them, the JSON API carries them), values of
-//    1 MiB, and a key written twice (the parser keeps one of the two values);
+// What can travel, and how the test sends it:
+//  - relation-set --file (YAML, here double-quoted with escapes): any valid UTF-8, control
+//    characters and NUL included (YAML's "\0" escape; the JSON API carries it as \u0000; the
+//    local model stores it; whether a real controller's store keeps it is not checked here: if
+//    not, such a value never reaches the provider at all), values of 1 MiB, and a key written
+//    twice (the parser keeps one of the two values);
 //  - relation-set key=value arguments: invalid UTF-8 (YAML refuses it); Juju's JSON API turns
 //    each invalid sequence into U+FFFD, which is what the provider then reads. NUL cannot be an
 //    argument, and nothing over 128 KiB can.

@@ -201,8 +201,10 @@ class HostileRun {
     std::set<std::string> distinct;
     for (const auto& value : values) {
       const fs::path dir = WriteStep(relation, field, value, baseline);
-      const ProcessResult run = model_.Try({"run", RawUnit(), "set-app-data", "dir=" + dir.string()});
+      const ProcessResult run =
+          model_.Try({"run", RawUnit(), "set-app-data", "dir=" + dir.string()});
       ++steps_;
+      ++sent_[relation.provider_ref];
       if (!value.marker.empty()) markers_.push_back(value.marker);
       if (!value.duplicate_first.empty()) distinct.insert(value.duplicate_first);
       distinct.insert(value.text);
@@ -257,21 +259,32 @@ class HostileRun {
     return users;
   }
 
-  // Hooks of the whole model that did not exit 0, as "unit hook (exit N)".
-  std::vector<std::string> FailedHooks(int* total) {
-    std::vector<std::string> failed;
+  struct History {
+    int hooks = 0;
+    std::vector<std::string> failed;  // "unit hook (exit N)" of every hook that did not exit 0
+    // The provider's relation-changed hooks, by relation ("database:5").
+    std::map<std::string, int> provider_changes;
+  };
+
+  // What the model's history.jsonl records about every hook it ran.
+  History ReadHistory() {
+    History history;
     std::istringstream lines(testing::ReadWholeFile(model_.dir() / "model" / "history.jsonl"));
     std::string line;
-    *total = 0;
     while (std::getline(lines, line)) {
       const auto hook = nlohmann::json::parse(line);
-      ++*total;
+      ++history.hooks;
+      const std::string unit = hook.value("unit", "?");
+      const std::string name = hook.value("hook", "?");
       if (hook.value("exit-code", -1) != 0) {
-        failed.push_back(hook.value("unit", "?") + " " + hook.value("hook", "?") + " (exit " +
-                         std::to_string(hook.value("exit-code", -1)) + ")");
+        history.failed.push_back(unit + " " + name + " (exit " +
+                                 std::to_string(hook.value("exit-code", -1)) + ")");
+      }
+      if (unit == kProviderUnit && name.ends_with("-relation-changed")) {
+        ++history.provider_changes[hook["env"].value("JUJU_RELATION_ID", "")];
       }
     }
-    return failed;
+    return history;
   }
 
   const Flavor& flavor_;
@@ -281,6 +294,7 @@ class HostileRun {
   std::vector<std::string> markers_;
   std::vector<std::pair<std::string, std::size_t>> counts_;
   int steps_ = 0;
+  std::map<std::string, int> sent_;  // values sent, by the provider's relation ref
 };
 
 void HostileRun::Run() {
@@ -324,7 +338,9 @@ void HostileRun::Run() {
 
   // Every refusal cleared with its relation; the good application was served throughout.
   const auto [final_status, final_message] = model_.UnitStatus(kProviderUnit);
-  if (final_status != "active") Fail("provider ends " + final_status + " \"" + final_message + "\"");
+  if (final_status != "active") {
+    Fail("provider ends " + final_status + " \"" + final_message + "\"");
+  }
   const ProcessResult shown = model_.RunAction("good/0", "show-credentials");
   const Fields credentials = ParseYamlFields(shown.out);
   if (shown.exit_code != 0 || Field(credentials, "database") != good_db) {
@@ -336,9 +352,20 @@ void HostileRun::Run() {
     if (!session->connected()) Fail("the good application cannot log in: " + session->error());
   }
 
-  int hooks = 0;
-  const std::vector<std::string> failed = FailedHooks(&hooks);
-  if (!failed.empty()) Fail(std::to_string(failed.size()) + " hooks failed, first: " + failed[0]);
+  const History history = ReadHistory();
+  if (!history.failed.empty()) {
+    Fail(std::to_string(history.failed.size()) + " hooks failed, first: " + history.failed[0]);
+  }
+  // Every value reached the provider: each changed the databag, so each ran a hook there (a
+  // status still Blocked from an earlier value would otherwise pass for a refusal).
+  for (const auto& [relation, sent] : sent_) {
+    const auto it = history.provider_changes.find(relation);
+    const int seen = it == history.provider_changes.end() ? 0 : it->second;
+    if (seen < sent) {
+      Fail(relation + ": " + std::to_string(sent) + " values sent, " + std::to_string(seen) +
+           " relation-changed hooks on the provider");
+    }
+  }
   for (const std::string& unit : std::vector<std::string>{kProviderUnit, "good/0", RawUnit()}) {
     if (model_.UnitStatus(unit).first == "error") Fail(unit + " is in error");
   }
@@ -356,8 +383,9 @@ void HostileRun::Run() {
 
   // Nothing unplanned reached the server.
   const auto statements = log.Statements({admin.server().user, prefix + "operator"});
-  const bool saw_good = std::any_of(statements.begin(), statements.end(),
-                                    [&](const auto& s) { return s.text.find(good_db) != std::string::npos; });
+  const bool saw_good = std::any_of(statements.begin(), statements.end(), [&](const auto& s) {
+    return s.text.find(good_db) != std::string::npos;
+  });
   if (!saw_good) return Fail("the statement log did not capture the charm's provisioning");
   StatementPlan plan;
   plan.kinds = PlannedKinds(engine());
@@ -378,7 +406,7 @@ void HostileRun::Run() {
                            .count();
   std::ostringstream report;
   report << flavor.name << ": " << steps_ << " hostile values sent, " << markers_.size()
-            << " with markers, " << hooks << " hooks, " << statements.size()
+            << " with markers, " << history.hooks << " hooks, " << statements.size()
             << " statements logged for the charm, " << seconds << " s\n";
   for (const auto& [field, count] : counts_) report << "  " << field << ": " << count << "\n";
   std::cout << report.str();

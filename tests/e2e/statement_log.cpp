@@ -216,7 +216,8 @@ StatementLog::~StatementLog() {
       Run(*admin, "ALTER SYSTEM RESET log_line_prefix");
       Run(*admin, "SELECT pg_reload_conf()");
     } else {
-      Run(*admin, "SET GLOBAL general_log = 0, GLOBAL log_output = " + admin->Literal(saved_output_));
+      Run(*admin,
+          "SET GLOBAL general_log = 0, GLOBAL log_output = " + admin->Literal(saved_output_));
     }
   } catch (const std::exception&) {
     // A throwaway test server: logging left on costs nothing but disk.

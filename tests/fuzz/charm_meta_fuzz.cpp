@@ -100,6 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const nlohmann::json::exception&) {
     Check(false, "a loaded charm cannot be saved as JSON");
   }
-  for (const char* sample : {"true", "12", "1.5", "x", "[1]", "{\"a\":1}", ""}) UseSchema(meta, sample);
+  for (const char* sample : {"true", "12", "1.5", "x", "[1]", "{\"a\":1}", ""}) {
+    UseSchema(meta, sample);
+  }
   return 0;
 }

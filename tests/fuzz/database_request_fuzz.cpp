@@ -31,7 +31,8 @@ constexpr const char* kSecretMarker = "Pw-9f3c1e-never-in-a-status";
 
 bool IsFieldName(const std::string& name) {
   return !name.empty() && name.size() <= 64 &&
-         std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
+         std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
 }
 
 std::string Value(const std::map<std::string, std::string>& bag, const std::string& key) {

@@ -92,7 +92,9 @@ void RunAsTheAgent(const jujuc::Request& request) {
   grantor::model::State state = UnitState();
   grantor::model::ToolHost host;
   int secrets = 0;
-  host.new_secret_xid = [&secrets] { return "d0k5c0fq00000000000" + std::to_string(secrets++ % 10); };
+  host.new_secret_xid = [&secrets] {
+    return "d0k5c0fq00000000000" + std::to_string(secrets++ % 10);
+  };
   // Files named in --file / key#file= arguments: "f" holds the request's stdin, nothing else
   // exists (the fuzzer must not read the machine's files).
   host.read_file = [&request](const std::string& path, std::string* content) {
@@ -112,7 +114,8 @@ void RunAsTheAgent(const jujuc::Request& request) {
   if (result.exit_code != 0) {
     Check(result.err.find("ERROR ") != std::string::npos, "a failed tool says ERROR");
   }
-  Check(!LeaksInternalError(result.err, request), "a tool error leaks an internal library exception");
+  Check(!LeaksInternalError(result.err, request),
+        "a tool error leaks an internal library exception");
   // What other units read and what `status` shows went through Juju's JSON API: valid UTF-8.
   try {
     for (const auto& relation : state.relations) {

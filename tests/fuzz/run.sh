@@ -3,9 +3,9 @@
 #
 # Builds the fuzz targets in build-fuzz (clang-14, libFuzzer with AddressSanitizer and
 # UndefinedBehaviorSanitizer, cmake/Fuzz.cmake), then runs each target for the given number of
-# seconds, one after the other at nice 19 (the machine is shared), on its committed seed corpus
-# (tests/fuzz/corpus/<target>, only read) plus the corpus earlier runs grew
-# (build-fuzz/fuzz-work/<target>, where new inputs go). Findings are written to
+# seconds at nice 19 (the machine is shared), GRANTOR_FUZZ_JOBS targets at a time (default 1),
+# on its committed seed corpus (tests/fuzz/corpus/<target>, only read) plus the corpus earlier
+# runs grew (build-fuzz/fuzz-work/<target>, where new inputs go). Findings are written to
 # build-fuzz/fuzz-artifacts/. Prints a table of figures (CPU time, executions, corpus, findings)
 # and writes it to docs/security.md between its fuzz-run markers, like bench/run.sh writes
 # docs/performance.md; GRANTOR_FUZZ_NO_DOCS=1 leaves the docs alone. Exits 1 when a target found
@@ -14,8 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 seconds=${1:-600}
+jobs=${GRANTOR_FUZZ_JOBS:-1}
 build="$root/build-fuzz"
 docs="$root/docs/security.md"
+results="$build/fuzz-results"
 
 echo "== build (clang-14, libFuzzer + ASan + UBSan) in $build"
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DGRANTOR_FUZZ=ON -DGRANTOR_BUILD_TESTS=OFF \
@@ -23,13 +25,38 @@ cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DGRANTOR_FUZZ=ON -DGRANT
 cmake --build "$build" --target fuzz_targets -j"$(nproc)" >/dev/null
 
 targets=${GRANTOR_FUZZ_TARGETS:-$(sed -n 's/^grantor_fuzz_target(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)}
+rm -rf "$results"
+mkdir -p "$results" "$build/fuzz-artifacts"
 
-# Cumulative user+sys CPU seconds of this shell's finished children: bash `times`, second line.
-# It must run in this shell (not in $(...), a subshell with children of its own), hence the file.
-times_file="$build/fuzz-times"
-children_cpu() {
-  sed -n 2p "$times_file" | awk '{ split($1, u, "m"); split($2, s, "m");
-    printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+# Runs one target; leaves <results>/<target>.{log,status,times} behind. `times` in the subshell
+# that waited for the fuzzer gives the fuzzer's own user and system CPU time (second line).
+run_target() {
+  local target=$1 dict=()
+  mkdir -p "$build/fuzz-work/$target"
+  [ -f "tests/fuzz/dict/$target.dict" ] && dict=(-dict="tests/fuzz/dict/$target.dict")
+  find "$build/fuzz-artifacts" -name "$target-*" | wc -l >"$results/$target.before"
+  echo "== $target: ${seconds}s"
+  (
+    status=0
+    nice -n 19 "$build/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -timeout=20 \
+      -rss_limit_mb=2560 -max_len=16384 -print_final_stats=1 \
+      -artifact_prefix="$build/fuzz-artifacts/$target-" "${dict[@]}" \
+      "$build/fuzz-work/$target" "tests/fuzz/corpus/$target" >"$results/$target.log" 2>&1 || status=$?
+    echo "$status" >"$results/$target.status"
+    times >"$results/$target.times"
+  )
+}
+
+for target in $targets; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  run_target "$target" &
+done
+wait
+
+# CPU seconds (user + system) from a `times` output file.
+cpu_seconds() {
+  sed -n 2p "$1" | awk '{ split($1, u, "m"); split($2, s, "m");
+    printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
 }
 
 rows=""
@@ -37,39 +64,26 @@ total_cpu=0
 total_execs=0
 failed=0
 for target in $targets; do
-  work="$build/fuzz-work/$target"
-  mkdir -p "$work" "$build/fuzz-artifacts"
-  dict=()
-  [ -f "tests/fuzz/dict/$target.dict" ] && dict=(-dict="tests/fuzz/dict/$target.dict")
-  before_artifacts=$(find "$build/fuzz-artifacts" -name "$target-*" | wc -l)
-  log="$build/fuzz-$target.log"
-  times >"$times_file"
-  cpu_before=$(children_cpu)
-  echo "== $target: ${seconds}s"
-  status=0
-  nice -n 19 "$build/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -timeout=20 \
-    -rss_limit_mb=2560 -max_len=16384 -print_final_stats=1 \
-    -artifact_prefix="$build/fuzz-artifacts/$target-" "${dict[@]}" \
-    "$work" "tests/fuzz/corpus/$target" >"$log" 2>&1 || status=$?
-  times >"$times_file"
-  cpu=$(awk -v a="$(children_cpu)" -v b="$cpu_before" 'BEGIN { printf "%.0f", a - b }')
+  log="$results/$target.log"
+  status=$(cat "$results/$target.status")
+  cpu=$(cpu_seconds "$results/$target.times")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   execs=${execs:-0}
-  corpus=$(find "$work" "tests/fuzz/corpus/$target" -type f | wc -l)
+  corpus=$(find "$build/fuzz-work/$target" "tests/fuzz/corpus/$target" -type f | wc -l)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  findings=$(($(find "$build/fuzz-artifacts" -name "$target-*" | wc -l) - before_artifacts))
+  findings=$(($(find "$build/fuzz-artifacts" -name "$target-*" | wc -l) - $(cat "$results/$target.before")))
   if [ "$status" -ne 0 ] || [ "$findings" -ne 0 ]; then
     failed=1
-    echo "   FINDING (exit $status): see $log and $build/fuzz-artifacts/$target-*"
+    echo "FINDING in $target (exit $status): see $log and $build/fuzz-artifacts/$target-*"
   fi
-  echo "   cpu ${cpu}s, $execs executions, corpus $corpus, coverage ${coverage:-?}, findings $findings"
   rows+="| \`$target\` | $cpu | $execs | $corpus | ${coverage:-?} | $findings |"$'\n'
   total_cpu=$((total_cpu + cpu))
   total_execs=$((total_execs + execs))
 done
 
-table="Last run: $(date -u +%Y-%m-%d), \`bash tests/fuzz/run.sh $seconds\` on $(nproc) shared cores at nice 19
-(clang 14, libFuzzer, ASan + UBSan): $total_cpu CPU seconds, $total_execs executions in total.
+table="Last run: $(date -u +%Y-%m-%d), \`bash tests/fuzz/run.sh $seconds\` ($jobs at a time) on $(nproc)
+shared cores at nice 19 (clang 14, libFuzzer, ASan + UBSan): $total_cpu CPU seconds,
+$total_execs executions in total.
 
 | target | CPU s | executions | corpus files | coverage (edges) | new findings |
 |---|---:|---:|---:|---:|---:|
