@@ -12,6 +12,7 @@ PACKAGES=(
   libssl-dev
   libelf-dev  # tests/packaging reads the built charms' ELF files
   libgtest-dev libgmock-dev
+  clang-14 libclang-rt-14-dev
   postgresql-15 postgresql-client-15
   mariadb-server mariadb-client
 )

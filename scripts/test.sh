@@ -2,7 +2,8 @@
 # The README's test command: installs what is missing, builds with warnings as errors, assembles
 # the charms, and runs every test (unit, integration against real PostgreSQL 15 and MariaDB
 # 10.11 servers that the tests start and stop themselves, end-to-end on the local model), then
-# the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer, then each libFuzzer
+# target for a few seconds on its corpus (clang-14, build-fuzz; tests/fuzz/run.sh runs longer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -23,3 +24,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGRANTOR_SANITIZE=ON \
 cmake --build build-asan --target grantor_unit_tests -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest -L unit --output-on-failure --timeout 600)
+
+echo "== fuzz targets, a few seconds each on their corpora (clang-14 libFuzzer + ASan + UBSan)"
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DGRANTOR_FUZZ=ON -DGRANTOR_BUILD_TESTS=OFF \
+      -DGRANTOR_WARNINGS_AS_ERRORS=ON >/dev/null
+cmake --build build-fuzz --target fuzz_targets -j"$jobs"
+(cd build-fuzz && ctest -L fuzz --output-on-failure --timeout 600)

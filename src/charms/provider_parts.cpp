@@ -1,6 +1,7 @@
 #include "charms/provider_parts.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <spdlog/spdlog.h>
 
 #include "grantor/core/duration.hpp"
@@ -90,11 +91,14 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
                          "\" is not a host name, address or socket directory"};
   }
   auto port = config.find("port");
-  out.server.port = spec.default_port;
-  if (port != config.end() && port->is_number_integer()) out.server.port = port->get<int>();
-  if (out.server.port < 1 || out.server.port > 65535) {
+  // Range-checked at full width: a narrowing get<int>() turned 4294972592 into port 5296.
+  const std::int64_t wide_port = port != config.end() && port->is_number_integer()
+                                     ? port->get<std::int64_t>()
+                                     : spec.default_port;
+  if (wide_port < 1 || wide_port > 65535) {
     return core::Problem{"config port must be between 1 and 65535"};
   }
+  out.server.port = static_cast<int>(wide_port);
   const auto ssl_mode = ConfigString(config, "ssl-mode");
   const auto mode = db::ParseSslMode(ssl_mode.empty() ? "prefer" : ssl_mode);
   if (!mode) {

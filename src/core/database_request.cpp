@@ -42,6 +42,8 @@ std::variant<std::set<std::string>, Problem> ParseRequestedSecrets(const std::st
   if (value.empty()) return fields;
   const auto bad = Problem{"relation " + relation +
                            ": requested-secrets must be a JSON list of field names"};
+  // nlohmann's lexer ends the input at a NUL byte: "[...]\0<anything>" would parse.
+  if (value.find('\0') != std::string::npos) return bad;
   const auto parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_array()) return bad;
   for (const auto& item : parsed) {

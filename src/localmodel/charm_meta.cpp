@@ -4,8 +4,10 @@
 
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "grantor/localmodel/agent.hpp"
 #include "grantor/localmodel/assumes.hpp"
@@ -33,18 +35,29 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
   return text;
 }
 
-nlohmann::json YamlToJson(const YAML::Node& node) {
+// Bounds on a converted document. YAML aliases may point at their own ancestors (`&a [*a]`, a
+// cycle) or fan out (a few nested anchors expand to billions of nodes): both must end in a
+// CharmError, as Juju's YAML parser refuses them, not in a stack overflow or an exhausted memory.
+constexpr int kMaxYamlDepth = 64;
+constexpr long kMaxYamlNodes = 100000;
+
+nlohmann::json YamlToJson(const YAML::Node& node, int depth, long& nodes) {
+  if (depth > kMaxYamlDepth || ++nodes > kMaxYamlNodes) {
+    throw CharmError("YAML document is too deeply nested or too large (aliases?)");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
       return ScalarToJson(node);
     case YAML::NodeType::Sequence: {
       nlohmann::json list = nlohmann::json::array();
-      for (const auto& item : node) list.push_back(YamlToJson(item));
+      for (const auto& item : node) list.push_back(YamlToJson(item, depth + 1, nodes));
       return list;
     }
     case YAML::NodeType::Map: {
       nlohmann::json map = nlohmann::json::object();
-      for (const auto& item : node) map[item.first.Scalar()] = YamlToJson(item.second);
+      for (const auto& item : node) {
+        map[item.first.Scalar()] = YamlToJson(item.second, depth + 1, nodes);
+      }
       return map;
     }
     default:
@@ -52,12 +65,35 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
   }
 }
 
-nlohmann::json LoadYamlFile(const fs::path& path) {
+bool IsUtf8(const std::string& text) {
   try {
-    return YamlToJson(YAML::LoadFile(path.string()));
-  } catch (const YAML::Exception& e) {
-    throw CharmError("cannot parse " + path.string() + ": " + e.what());
+    (void)nlohmann::json(text).dump();  // strict: throws on invalid UTF-8
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
   }
+}
+
+// Parses the text of the charm file `name` (named in error messages). Like Juju's YAML parser,
+// refuses text that is not UTF-8.
+nlohmann::json ParseYaml(const std::string& name, const std::string& text) {
+  if (!IsUtf8(text)) throw CharmError("cannot parse " + name + ": invalid UTF-8");
+  try {
+    long nodes = 0;
+    return YamlToJson(YAML::Load(text), 0, nodes);
+  } catch (const YAML::Exception& e) {
+    throw CharmError("cannot parse " + name + ": " + e.what());
+  }
+}
+
+// The file's content, or std::nullopt when it does not exist.
+std::optional<std::string> ReadCharmFile(const fs::path& path) {
+  if (!fs::exists(path)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CharmError("cannot read " + path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 void AddEndpoints(const nlohmann::json& section, const std::string& role, CharmMeta& meta) {
@@ -92,16 +128,21 @@ bool ValueHasType(const nlohmann::json& value, const std::string& type) {
   return false;
 }
 
-void LoadConfig(const fs::path& path, CharmMeta& meta) {
-  if (!fs::exists(path)) return;
-  const nlohmann::json doc = LoadYamlFile(path);
+void LoadConfig(const std::optional<std::string>& text, CharmMeta& meta) {
+  if (!text) return;
+  const nlohmann::json doc = ParseYaml("config.yaml", *text);
   if (!doc.is_object() || !doc.contains("options")) {
     throw CharmError("invalid config: empty configuration");
   }
   if (!doc["options"].is_object()) return;
   for (const auto& [name, spec] : doc["options"].items()) {
     ConfigOption option;
-    if (spec.contains("type")) option.type = spec["type"].get<std::string>();
+    if (spec.contains("type")) {
+      if (!spec["type"].is_string()) {
+        throw CharmError("invalid config: option \"" + name + "\" type must be a string");
+      }
+      option.type = spec["type"].get<std::string>();
+    }
     if (spec.contains("description") && spec["description"].is_string()) {
       option.description = spec["description"].get<std::string>();
     }
@@ -124,9 +165,9 @@ void LoadConfig(const fs::path& path, CharmMeta& meta) {
   }
 }
 
-void LoadActions(const fs::path& path, CharmMeta& meta) {
-  if (!fs::exists(path)) return;
-  const nlohmann::json doc = LoadYamlFile(path);
+void LoadActions(const std::optional<std::string>& text, CharmMeta& meta) {
+  if (!text) return;
+  const nlohmann::json doc = ParseYaml("actions.yaml", *text);
   if (!doc.is_object()) return;
   for (const auto& [name, spec] : doc.items()) {
     if (name == "juju" || name.starts_with("juju-")) {
@@ -139,7 +180,13 @@ void LoadActions(const fs::path& path, CharmMeta& meta) {
       }
       if (spec.contains("params") && spec["params"].is_object()) action.params = spec["params"];
       if (spec.contains("required") && spec["required"].is_array()) {
-        for (const auto& item : spec["required"]) action.required.push_back(item.get<std::string>());
+        for (const auto& item : spec["required"]) {
+          if (!item.is_string()) {
+            throw CharmError("invalid actions: \"" + name +
+                             "\" required must list parameter names");
+          }
+          action.required.push_back(item.get<std::string>());
+        }
       }
       if (spec.contains("additionalProperties") && spec["additionalProperties"].is_boolean()) {
         action.additional_properties = spec["additionalProperties"].get<bool>();
@@ -149,11 +196,11 @@ void LoadActions(const fs::path& path, CharmMeta& meta) {
   }
 }
 
-void CheckManifest(const fs::path& path) {
-  if (!fs::exists(path)) {
+void CheckManifest(const std::optional<std::string>& text) {
+  if (!text) {
     throw CharmError("charm metadata without bases in manifest not valid");
   }
-  const nlohmann::json doc = LoadYamlFile(path);
+  const nlohmann::json doc = ParseYaml("manifest.yaml", *text);
   if (!doc.is_object() || !doc.contains("bases") || !doc["bases"].is_array() ||
       doc["bases"].empty()) {
     throw CharmError("charm metadata without bases in manifest not valid");
@@ -220,22 +267,32 @@ const EndpointSpec* CharmMeta::FindEndpoint(const std::string& endpoint_name) co
 
 CharmMeta LoadCharmMeta(const std::string& charm_dir) {
   const fs::path dir(charm_dir);
-  if (!fs::exists(dir / "metadata.yaml")) {
+  CharmFiles files;
+  files.metadata = ReadCharmFile(dir / "metadata.yaml");
+  if (!files.metadata) {
     throw CharmError("archive file \"metadata.yaml\" not found in " + charm_dir);
   }
-  const nlohmann::json metadata = LoadYamlFile(dir / "metadata.yaml");
+  files.manifest = ReadCharmFile(dir / "manifest.yaml");
+  files.config = ReadCharmFile(dir / "config.yaml");
+  files.actions = ReadCharmFile(dir / "actions.yaml");
+  return ParseCharmMeta(files);
+}
+
+CharmMeta ParseCharmMeta(const CharmFiles& files) {
+  if (!files.metadata) throw CharmError("archive file \"metadata.yaml\" not found");
+  const nlohmann::json metadata = ParseYaml("metadata.yaml", *files.metadata);
   if (!metadata.is_object() || !metadata.contains("name") || !metadata["name"].is_string()) {
     throw CharmError("metadata: name: expected string");
   }
-  CheckManifest(dir / "manifest.yaml");
+  CheckManifest(files.manifest);
   CheckAssumes(metadata);
   CharmMeta meta;
   meta.name = metadata["name"].get<std::string>();
   if (metadata.contains("provides")) AddEndpoints(metadata["provides"], "provider", meta);
   if (metadata.contains("requires")) AddEndpoints(metadata["requires"], "requirer", meta);
   if (metadata.contains("peers")) AddEndpoints(metadata["peers"], "peer", meta);
-  LoadConfig(dir / "config.yaml", meta);
-  LoadActions(dir / "actions.yaml", meta);
+  LoadConfig(files.config, meta);
+  LoadActions(files.actions, meta);
   return meta;
 }
 

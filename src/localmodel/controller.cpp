@@ -259,9 +259,10 @@ void Controller::RemoveApplication(const std::string& app_name) {
   for (auto& [id, relation] : model_.relations) {
     if (relation.EndpointOf(app_name) == nullptr) continue;
     relation.dying = true;
+    const int relation_id = relation.id;  // clang 14 cannot capture a structured binding
     for (auto& [xid, secret] : model_.secrets) {
-      std::erase_if(secret.grants, [&](const SecretGrantRecord& grant) {
-        return grant.relation_id == relation.id;
+      std::erase_if(secret.grants, [relation_id](const SecretGrantRecord& grant) {
+        return grant.relation_id == relation_id;
       });
     }
   }

@@ -157,7 +157,9 @@ void SaveModel(const std::string& dir, const Model& model) {
   const std::filesystem::path temp = std::filesystem::path(dir) / "model.json.tmp";
   {
     std::ofstream out(temp, std::ios::trunc);
-    out << nlohmann::json(model).dump(2) << "\n";
+    // Secret content read from files may hold any bytes; the file stays valid JSON (U+FFFD).
+    out << nlohmann::json(model).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
     if (!out) throw ModelError("cannot write " + temp.string());
   }
   std::filesystem::rename(temp, path);

@@ -93,6 +93,8 @@ Databag ReadSettingsFile(ToolEnv& env, const std::string& path) {
   } else if (!ReadHostFile(env, path, &text)) {
     throw RunError("open " + path + ": no such file or directory");
   }
+  // yaml.v2 refuses input that is not UTF-8 (one message for every such input here).
+  if (ValidUtf8(text) != text) throw RunError("yaml: invalid leading UTF-8 octet");
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -191,4 +191,9 @@ void AddFormatFlag(FlagSet& flags, OutputFormat* format) {
   });
 }
 
+std::string ValidUtf8(const std::string& text) {
+  const std::string quoted = json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+  return json::parse(quoted).get<std::string>();
+}
+
 }  // namespace grantor::model

@@ -24,6 +24,10 @@ std::string FormatSmart(const nlohmann::json& value);
 
 std::string FormatOutput(OutputFormat format, const nlohmann::json& value);
 
+/// `text` with every invalid UTF-8 sequence replaced by U+FFFD, as Go's json.Marshal does to
+/// every string a hook tool hands to the controller.
+std::string ValidUtf8(const std::string& text);
+
 /// Registers `--format` (json|yaml|smart; anything else → `unknown format "x"`).
 void AddFormatFlag(FlagSet& flags, OutputFormat* format);
 

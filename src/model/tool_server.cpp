@@ -74,7 +74,12 @@ juju::ToolResult RunTool(State& state, const juju::HookContext& context, const T
   if (it == Tools().end()) {
     return Failure(1, "unknown command: " + call.tool, "");  // jujuc: not served
   }
-  ToolEnv env{state, context, host, call, ""};
+  // jujuc hands argv to the uniter as Go strings, and everything a tool stores reaches the
+  // controller through JSON, where invalid UTF-8 becomes U+FFFD: what other units read, and what
+  // the model saves, is valid UTF-8.
+  juju::ToolCall sanitized = call;
+  for (auto& arg : sanitized.args) arg = ValidUtf8(arg);
+  ToolEnv env{state, context, host, sanitized, ""};
   try {
     std::string out = it->second.run(env);
     return {0, std::move(out), std::move(env.err)};

@@ -1,7 +1,7 @@
 #pragma once
-// Durations in configuration and actions: a whole number followed by one unit, s, m, h or d
-// ("90s", "12h", "30d"). No sign, no spaces, no fractions, no combined units. "0" (without a
-// unit) is zero. At most 10 years, so that adding one to a timestamp never overflows.
+// Durations an operator writes in config (rotation intervals and the like): a whole number of
+// seconds, minutes, hours or days. Pure; the input is untrusted (config), so parsing never
+// throws and never overflows.
 
 #include <chrono>
 #include <optional>
@@ -9,9 +9,14 @@
 
 namespace grantor::core {
 
-inline constexpr std::chrono::seconds kMaxDuration{10LL * 366 * 24 * 3600};
+/// The longest duration ParseDuration accepts: 3650 days (about ten years).
+inline constexpr std::chrono::seconds kMaxDuration{3650LL * 24 * 60 * 60};
 
-/// The duration `text` stands for, or std::nullopt when it is not one.
+/// Parses `<digits><unit>` with unit `s`, `m`, `h` or `d` ("90s", "12h", "30d"): no sign, no
+/// spaces, no fraction, no other unit. "0" without a unit is zero too (config's "off").
+/// std::nullopt for anything else and for a value above kMaxDuration (checked digit by digit,
+/// so any number of digits is safe). Zero is accepted; whether it makes sense is the caller's
+/// decision.
 std::optional<std::chrono::seconds> ParseDuration(std::string_view text);
 
 }  // namespace grantor::core

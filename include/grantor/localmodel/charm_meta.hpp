@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,6 +54,18 @@ struct CharmMeta {
 /// version must meet), manifest.yaml (bases required), config.yaml and actions.yaml (optional)
 /// from `charm_dir`. Throws CharmError.
 CharmMeta LoadCharmMeta(const std::string& charm_dir);
+
+/// The text of a charm's YAML files; std::nullopt for a file the charm does not have.
+struct CharmFiles {
+  std::optional<std::string> metadata;
+  std::optional<std::string> manifest;
+  std::optional<std::string> config;
+  std::optional<std::string> actions;
+};
+
+/// LoadCharmMeta's rules on files already read: a charm's YAML is input the local model does
+/// not control. Throws CharmError, and nothing else, for any content.
+CharmMeta ParseCharmMeta(const CharmFiles& files);
 
 /// Converts a CLI `key=value` value to the option's type ("true"/"false" for boolean, decimal
 /// int, float). Throws CharmError with Juju-like text for unknown options or bad values.

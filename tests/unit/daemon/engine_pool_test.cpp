@@ -31,7 +31,12 @@ class FakeConnection : public db::Engine {
     RoundTrip();
     return {};
   }
+  db::DatabaseStatus InspectDatabase(const std::string&) override {
+    RoundTrip();
+    return db::DatabaseStatus::kManaged;
+  }
   void EnsureDatabase(const std::string&) override { RoundTrip(); }
+  void AdoptDatabase(const std::string&) override { RoundTrip(); }
   bool DatabaseExists(const std::string&) override {
     RoundTrip();
     return true;
@@ -46,6 +51,11 @@ class FakeConnection : public db::Engine {
   std::vector<std::string> ListUsers(const std::string&) override {
     RoundTrip();
     return {};
+  }
+  void EnsureOperator(const db::OperatorSpec&) override { RoundTrip(); }
+  std::optional<std::string> OperatorDrift(bool) override {
+    RoundTrip();
+    return std::nullopt;
   }
 
  private:

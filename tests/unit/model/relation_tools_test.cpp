@@ -294,6 +294,25 @@ TEST(RelationToolsTest, RelationSetRejectsMalformedAndDuplicateKeys) {
   EXPECT_EQ(tools.state().relations[0].local_unit_data.count("a"), 0u);
 }
 
+// Juju's API is JSON: what a charm passes in argv reaches the databag with invalid UTF-8
+// replaced by U+FFFD, and yaml.v2 refuses a settings file that is not UTF-8.
+TEST(RelationToolsTest, RelationSetStoresValidUtf8Only) {
+  FakeHookTools tools(TwoRelations(true), PlainHook());
+  auto result = tools.Call("relation-set", {"-r", "3", "--app", "db=a\xff\xc0" "b", "k\xfe=v"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const Databag expected{{"db", "a\xef\xbf\xbd\xef\xbf\xbd" "b"}, {"k\xef\xbf\xbd", "v"},
+                         {"endpoints", "10.0.0.1:5432"}};
+  EXPECT_EQ(tools.state().relations[0].local_app_data, expected);
+
+  ExpectError(tools.Call("relation-set", {"-r", "3", "--file", "-"}, "x: \"a\xff\"\n"), 1,
+              "yaml: invalid leading UTF-8 octet");
+  EXPECT_EQ(tools.state().relations[0].local_unit_data.count("x"), 0u);
+  // NUL travels (YAML escapes it, JSON carries it as \u0000).
+  result = tools.Call("relation-set", {"-r", "3", "--file", "-"}, "n: \"a\\0b\"\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(tools.state().relations[0].local_unit_data.at("n"), std::string("a\0b", 3));
+}
+
 TEST(RelationToolsTest, RelationSetFormatIsDeprecatedButAccepted) {
   FakeHookTools tools(TwoRelations(true), PlainHook());
   auto result = tools.Call("relation-set", {"-r", "3", "--format", "json", "a=b"});
