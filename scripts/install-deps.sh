@@ -8,7 +8,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libpqxx-dev libpq-dev libmariadb-dev
-  libssl-dev
+  libssl-dev openssl
   libgtest-dev libgmock-dev
   postgresql-15 postgresql-client-15
   mariadb-server mariadb-client

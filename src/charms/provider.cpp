@@ -85,6 +85,8 @@ class Reconciler {
       if (sweep) problems_.SetSweepPending(true);
       if (error.kind() == db::ErrorKind::kConnection) {
         status.Add(juju::Status::Waiting(UnreachableMessage(error)));
+      } else if (error.kind() == db::ErrorKind::kTls) {
+        status.Add(juju::Status::Blocked(TlsMessage(error)));
       } else {
         status.Add(juju::Status::Blocked(spec_.engine_label + " refused: " + error.what()));
       }
@@ -107,15 +109,36 @@ class Reconciler {
            std::to_string(config_.server.port) + ": " + error.what();
   }
 
+  // TLS refused under the configured ssl-mode: the operator must fix ssl-ca / ssl-mode or the
+  // server's certificate, so Blocked; every later hook tries again (never in plain text).
+  std::string TlsMessage(const db::DbError& error) const {
+    return "TLS to " + spec_.engine_label + " at " + config_.server.host + ":" +
+           std::to_string(config_.server.port) + " failed under ssl-mode " +
+           std::string(db::SslModeName(config_.server.ssl_mode)) + " (check ssl-ca, ssl-mode): " +
+           error.what();
+  }
+
   // --- operator bootstrap --------------------------------------------------------------------
 
   // Returns an engine connected as the internal operator, creating that user from the admin
   // credentials the first time. nullptr (with a Blocked status) when the admin secret is
   // unusable. Throws DbError{kConnection} when the server cannot be reached.
+  //
+  // When the server refuses the password the operator secret holds, the admin credentials put
+  // it back: a set-password killed after the server took the new password, and before its
+  // secret-set was committed (hook-tool writes commit only when the hook exits 0), leaves
+  // exactly that, and no hook could connect again otherwise.
   db::EnginePtr ConnectAsOperator(charm::StatusCollector& status) {
     auto operator_credentials = ReadOwnSecret(backend_, kOperatorSecretLabel);
-    if (operator_credentials.contains("password")) {
-      return engines_(WithUser(names_.OperatorUser(), operator_credentials["password"]));
+    const bool exists = operator_credentials.contains("password");
+    if (exists) {
+      try {
+        return engines_(WithUser(names_.OperatorUser(), operator_credentials["password"]));
+      } catch (const db::DbError& error) {
+        if (!db::IsLoginRefused(error)) throw;
+        spdlog::warn("the server refuses the password of internal user {}; restoring it",
+                     names_.OperatorUser());
+      }
     }
     auto admin = ReadAdminCredentials(backend_, config_.admin_secret, context_.app_name);
     if (auto* problem = std::get_if<core::Problem>(&admin)) {
@@ -124,15 +147,18 @@ class Reconciler {
     }
     const auto& [admin_user, admin_password] = std::get<AdminCredentials>(admin);
     auto admin_engine = engines_(WithUser(admin_user, admin_password));
-    const std::string password = passwords_();
+    const std::string password = exists ? operator_credentials["password"] : passwords_();
     admin_engine->EnsureUser(db::UserSpec{names_.OperatorUser(), password, std::nullopt,
                                           {db::ExtraRole::kSuperuser, db::ExtraRole::kCreateDb,
                                            db::ExtraRole::kCreateRole}});
-    juju::SecretOptions options;
-    options.label = kOperatorSecretLabel;
-    options.description = "grantor internal operator user";
-    backend_.SecretAdd({{"username", names_.OperatorUser()}, {"password", password}}, options);
-    spdlog::info("created internal user {}", names_.OperatorUser());
+    if (!exists) {
+      juju::SecretOptions options;
+      options.label = kOperatorSecretLabel;
+      options.description = "grantor internal operator user";
+      backend_.SecretAdd({{"username", names_.OperatorUser()}, {"password", password}}, options);
+    }
+    spdlog::info("{} internal user {}", exists ? "restored the password of" : "created",
+                 names_.OperatorUser());
     return engines_(WithUser(names_.OperatorUser(), password));
   }
 
@@ -219,7 +245,7 @@ class Reconciler {
         ReconcileLegacy(relation, LegacyFor(relation.endpoint));
       }
     } catch (const db::DbError& error) {
-      if (error.kind() == db::ErrorKind::kConnection) {
+      if (error.kind() == db::ErrorKind::kConnection || error.kind() == db::ErrorKind::kTls) {
         problems_.MarkPending(relation.id);
         throw;
       }

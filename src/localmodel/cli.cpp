@@ -34,7 +34,9 @@ constexpr const char* kUsage =
     "  set-leader <unit>\n"
     "  hooks [--unit <unit>]\n"
     "  update-status\n"
-    "env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound)\n";
+    "env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound),\n"
+    "     GRANTOR_MODEL_FAULT=kill|depose|run:<unit>:<hook>|*:<n>[:<program>] (tests: a fault\n"
+    "     at a hook's n-th hook-tool call, see docs/local-model.md)\n";
 
 class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;

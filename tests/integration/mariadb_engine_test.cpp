@@ -223,6 +223,24 @@ TEST(MySqlSql, MapsErrnos) {
   EXPECT_EQ(db::mysql::KindFromErrno(1064), db::ErrorKind::kOther);
 }
 
+// Connector/C 3.3.20's texts, as seen against the TLS test server (tests/servers --tls).
+TEST(MySqlSql, TlsRefusalsAreNotConnectionTrouble) {
+  using db::mysql::ConnectErrorKind;
+  EXPECT_EQ(ConnectErrorKind(2026, "TLS/SSL error: unable to get local issuer certificate"),
+            db::ErrorKind::kTls);
+  EXPECT_EQ(ConnectErrorKind(2026, "TLS/SSL error: Validation of SSL server certificate failed"),
+            db::ErrorKind::kTls);
+  EXPECT_EQ(
+      ConnectErrorKind(2026, "TLS/SSL error: SSL is required, but the server does not support it"),
+      db::ErrorKind::kTls);
+  EXPECT_EQ(ConnectErrorKind(2026, "TLS/SSL error: unexpected eof while reading"),
+            db::ErrorKind::kConnection);
+  EXPECT_EQ(ConnectErrorKind(2003, "Can't connect to server on '127.0.0.1' (111)"),
+            db::ErrorKind::kConnection);
+  EXPECT_EQ(ConnectErrorKind(1045, "Access denied for user"), db::ErrorKind::kConnection);
+  EXPECT_EQ(ConnectErrorKind(0, ""), db::ErrorKind::kConnection);
+}
+
 TEST(MySqlSql, GlobalPrivilegesPerFlavour) {
   const db::ExtraRoles create_role = {db::ExtraRole::kCreateRole};
   EXPECT_EQ(db::mysql::GlobalPrivileges(create_role, db::Flavour::kMariaDb),

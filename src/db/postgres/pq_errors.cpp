@@ -23,6 +23,15 @@ DbError Make(ErrorKind kind, std::string code, std::string_view what, const char
 
 }  // namespace
 
+bool IsTlsRefusal(std::string_view message) {
+  // "SSL error: certificate verify failed", "server certificate for \"x\" does not match host
+  // name \"y\"", "could not get server's host name from server certificate", "root certificate
+  // file \"...\" does not exist", "could not read root certificate file", and sslmode require
+  // against a server without TLS.
+  return message.find("certificate") != std::string_view::npos ||
+         message.find("server does not support SSL") != std::string_view::npos;
+}
+
 ErrorKind KindFromSqlState(std::string_view sqlstate) {
   if (sqlstate.substr(0, 2) == "08" || sqlstate.substr(0, 2) == "28") return ErrorKind::kConnection;
   if (sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "53300") {
@@ -41,7 +50,11 @@ DbError TranslateException(std::exception_ptr error, std::string_view what,
   } catch (const DbError& e) {
     return e;
   } catch (const pqxx::broken_connection& e) {
-    return Make(ErrorKind::kConnection, "08006", what, e.what(), secret);
+    // libpq reports a refused login as a failed connection without its SQLSTATE: restore it.
+    const bool login_refused =
+        std::string_view(e.what()).find("password authentication failed") != std::string_view::npos;
+    return Make(IsTlsRefusal(e.what()) ? ErrorKind::kTls : ErrorKind::kConnection,
+                login_refused ? "28P01" : "08006", what, e.what(), secret);
   } catch (const pqxx::sql_error& e) {
     return Make(KindFromSqlState(e.sqlstate()), e.sqlstate(), what, e.what(), secret);
   } catch (const pqxx::in_doubt_error& e) {
