@@ -35,6 +35,7 @@
 
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -111,7 +112,12 @@ std::vector<int> FirstMiddleLast(const HookSpan& span) {
 
 class FaultTest : public ::testing::TestWithParam<Engine> {
  protected:
-  void TearDown() override { model_.set_keep(HasFailure()); }
+  // The figures docs/security.md quotes: how many faults fired, per test.
+  void TearDown() override {
+    model_.set_keep(HasFailure());
+    std::cout << "[ figures  ] " << faults_ << " faults injected ("
+              << (HasFailure() ? "some did not converge" : "each converged") << ")\n";
+  }
 
   Engine engine() const { return GetParam(); }
 
@@ -314,6 +320,7 @@ class FaultTest : public ::testing::TestWithParam<Engine> {
     bool fired = false;
     for (const auto& run : HooksSince(since)) fired |= run.err.find(note) != std::string::npos;
     ASSERT_TRUE(fired) << fault << " did not fire";
+    ++faults_;
   }
 
   std::string IntegrateNewApp(const std::string& app) {
@@ -409,6 +416,7 @@ class FaultTest : public ::testing::TestWithParam<Engine> {
   Server server_;
   std::string prefix_;
   std::string kept_database_;
+  int faults_ = 0;
 };
 
 TEST_P(FaultTest, HookKilledAtEveryStepOfProvisioningAndRevocationConverges) {

@@ -264,14 +264,14 @@ INSTANTIATE_TYPED_TEST_SUITE_P(MariaDb, EngineContract, MyHarnesses);
 namespace grantor::integration {
 namespace {
 
-TEST(MariaDbTls, RequireAgainstAPlainServerIsConnectionError) {
+TEST(MariaDbTls, RequireAgainstAPlainServerIsATlsRefusal) {
   db::ConnectionConfig config = MariaDbAdminConfig();
   config.ssl_mode = db::SslMode::kRequire;
   try {
     db::ConnectMariaDb(config);
     FAIL() << "connected without TLS although require was set";
   } catch (const db::DbError& error) {
-    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+    EXPECT_EQ(error.kind(), db::ErrorKind::kTls) << error.what();
   }
 }
 
