@@ -10,14 +10,14 @@
 #include <optional>
 #include <random>
 
-extern char** environ;
-
 #include "grantor/localmodel/history.hpp"
 #include "grantor/localmodel/jujuc_server.hpp"
 #include "grantor/localmodel/live_context.hpp"
 #include "grantor/localmodel/process.hpp"
 #include "grantor/localmodel/resolver.hpp"
 #include "grantor/model/tool_server.hpp"
+
+extern char** environ;
 
 namespace grantor::localmodel {
 namespace {
@@ -338,7 +338,8 @@ std::map<std::string, std::string> OwnEnvironment() {
 std::optional<jujuc::Response> InjectFault(const HookFault& fault, const ChildProcess& child,
                                            LiveContext& live_context, const std::string& run_dir,
                                            const jujuc::Request& request, std::string* note) {
-  const std::string where = "hook-tool call " + std::to_string(fault.call) + " (" + request.tool + ")";
+  const std::string where =
+      "hook-tool call " + std::to_string(fault.call) + " (" + request.tool + ")";
   switch (fault.kind) {
     case HookFault::Kind::kKill:
       ::kill(child.pid, SIGKILL);
