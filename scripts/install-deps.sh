@@ -9,7 +9,7 @@ PACKAGES=(
   libcli11-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libpqxx-dev libpq-dev libmariadb-dev
-  libssl-dev
+  libssl-dev openssl
   libelf-dev  # tests/packaging reads the built charms' ELF files
   libgtest-dev libgmock-dev
   clang-14 libclang-rt-14-dev

@@ -73,10 +73,7 @@ void ProviderExecutor::RotateCredentialsAction() {
   } catch (const db::DbError& error) {
     SaveLedger();
     const std::string done = rotated.empty() ? "" : " (rotated before the failure: " + JoinIds(rotated) + ")";
-    if (error.kind() == db::ErrorKind::kConnection) {
-      return backend_.ActionFail(UnreachableMessage(error) + done);
-    }
-    return backend_.ActionFail(spec_.engine_label + " refused: " + error.what() + done);
+    return backend_.ActionFail(ServerErrorMessage(error) + done);
   }
   SaveLedger();
   backend_.ActionSet({{"rotated", JoinIds(rotated)}});

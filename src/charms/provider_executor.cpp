@@ -187,15 +187,10 @@ void ProviderExecutor::ReconcileAsLeader(const HookPlan& plan, charm::StatusColl
     }
   } catch (const db::DbError& error) {
     // The server's answer is not the remote application's fault and not a reason to put the
-    // unit in error: Waiting when it cannot be reached (a later hook retries), Blocked when it
-    // refuses (the operator must act, e.g. on the admin's privileges).
+    // unit in error (ServerErrorStatus); what this hook could not do is kept for the next.
     MarkPendingAfterOutage(plan);
     if (plan.sweep || plan.revoke) ledger_->set_sweep_pending(true);
-    if (error.kind() == db::ErrorKind::kConnection) {
-      status.Add(juju::Status::Waiting(UnreachableMessage(error)));
-    } else {
-      status.Add(juju::Status::Blocked(spec_.engine_label + " refused: " + error.what()));
-    }
+    status.Add(ServerErrorStatus(error));
   }
 }
 
@@ -232,6 +227,35 @@ std::variant<ProviderConfig, core::Problem> ProviderExecutor::LoadConfig(bool fr
 std::string ProviderExecutor::UnreachableMessage(const db::DbError& error) const {
   return "cannot reach " + spec_.engine_label + " at " + config_->server.host + ":" +
          std::to_string(config_->server.port) + ": " + error.what();
+}
+
+std::string ProviderExecutor::TlsMessage(const db::DbError& error) const {
+  return "TLS to " + spec_.engine_label + " at " + config_->server.host + ":" +
+         std::to_string(config_->server.port) + " failed under ssl-mode " +
+         std::string(db::SslModeName(config_->server.ssl_mode)) +
+         " (check ssl-ca, ssl-mode): " + error.what();
+}
+
+std::string ProviderExecutor::ServerErrorMessage(const db::DbError& error) const {
+  switch (error.kind()) {
+    case db::ErrorKind::kConnection:
+      return UnreachableMessage(error);
+    case db::ErrorKind::kTls:
+      return TlsMessage(error);
+    default:
+      return spec_.engine_label + " refused: " + error.what();
+  }
+}
+
+juju::Status ProviderExecutor::ServerErrorStatus(const db::DbError& error) const {
+  if (error.kind() == db::ErrorKind::kConnection) {
+    return juju::Status::Waiting(ServerErrorMessage(error));
+  }
+  return juju::Status::Blocked(ServerErrorMessage(error));
+}
+
+bool ProviderExecutor::IsServerUnavailable(const db::DbError& error) {
+  return error.kind() == db::ErrorKind::kConnection || error.kind() == db::ErrorKind::kTls;
 }
 
 void ProviderExecutor::MarkPendingAfterOutage(const HookPlan& plan) {

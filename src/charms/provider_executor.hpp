@@ -73,6 +73,16 @@ class ProviderExecutor {
   void DropUser(const std::string& user);
   void MarkPendingAfterOutage(const HookPlan& plan);
   std::string UnreachableMessage(const db::DbError& error) const;
+  // TLS failed under the configured ssl-mode: the operator must fix ssl-ca, ssl-mode or the
+  // server's certificate. Never retried in plain text.
+  std::string TlsMessage(const db::DbError& error) const;
+  // What the operator reads about a server error: unreachable, TLS failure, or a refusal.
+  std::string ServerErrorMessage(const db::DbError& error) const;
+  // Waiting for an unreachable server (a later hook retries by itself), Blocked for a TLS
+  // failure or a refusal (the operator must act).
+  juju::Status ServerErrorStatus(const db::DbError& error) const;
+  // The server could not be used at all (unreachable, or TLS failed): relations stay pending.
+  static bool IsServerUnavailable(const db::DbError& error);
   void ScheduleRotations();
 
   // --- one relation (provider_relation.cpp) -------------------------------------------------

@@ -107,6 +107,11 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
   }
   out.server.ssl_mode = *mode;
   out.server.ssl_ca = ConfigString(config, "ssl-ca");
+  if ((*mode == db::SslMode::kVerifyCa || *mode == db::SslMode::kVerifyFull) &&
+      out.server.ssl_ca.empty()) {
+    return core::Problem{"config ssl-mode " + ssl_mode +
+                         " needs ssl-ca: the PEM of the CA that signed the server's certificate"};
+  }
   out.server.dbname = ConfigString(config, "maintenance-database");
   if (out.server.dbname.empty()) out.server.dbname = spec.default_maintenance_db;
   if (out.server.dbname.size() > 63 || !OnlyChars(out.server.dbname, "_.-")) {

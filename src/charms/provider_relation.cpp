@@ -51,13 +51,14 @@ const db::ServerInfo& ProviderExecutor::Server() {
 }
 
 // Reconcile, with the relation's own failures kept to the relation: a refusal of the server is
-// its Blocked message; an unreachable server marks it pending and ends the hook (Waiting).
+// its Blocked message; an unreachable server (or one TLS fails with) marks it pending and ends
+// the hook.
 void ProviderExecutor::ReconcileOrRecord(const RelationRef& relation, bool verify) {
   try {
     Reconcile(relation, verify);
   } catch (const db::DbError& error) {
     RelationRecord& record = ledger_->Record(relation.id, relation.endpoint);
-    if (error.kind() == db::ErrorKind::kConnection) {
+    if (IsServerUnavailable(error)) {
       record.pending = true;
       throw;
     }

@@ -1,10 +1,13 @@
 #include "grantor/localmodel/agent.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <random>
 
 #include "grantor/localmodel/history.hpp"
@@ -13,6 +16,8 @@
 #include "grantor/localmodel/process.hpp"
 #include "grantor/localmodel/resolver.hpp"
 #include "grantor/model/tool_server.hpp"
+
+extern char** environ;
 
 namespace grantor::localmodel {
 namespace {
@@ -290,6 +295,75 @@ void CommitSecrets(Model& model, Unit& unit, const State& before, const State& a
   }
 }
 
+// Whether a hook changed what only a leader may change: an application databag of a relation,
+// or an application-owned secret.
+bool ChangedApplicationScope(const State& before, const State& after) {
+  for (const auto& relation : after.relations) {
+    const RelationState* old = before.FindRelation(relation.id);
+    if (old == nullptr || old->local_app_data != relation.local_app_data) return true;
+  }
+  auto app_secrets = [](const State& state) {
+    std::map<std::string, std::map<int, Databag>> secrets;
+    for (const auto& secret : state.secrets) {
+      if (secret.owner == "application") secrets[secret.id] = secret.revisions;
+    }
+    return secrets;
+  };
+  return app_secrets(before) != app_secrets(after);
+}
+
+// After a deposing fault: another alive unit of the application (else the same one again) is
+// leader and runs leader-elected next; the others get leader-settings-changed.
+void MoveLeadership(Model& model, const std::string& deposed) {
+  const std::string app = AppOfUnit(deposed);
+  std::string next;
+  for (const auto& name : model.UnitsOf(app)) {
+    if (name != deposed && !model.units.at(name).dying && next.empty()) next = name;
+  }
+  if (next.empty()) next = deposed;
+  for (const auto& name : model.UnitsOf(app)) {
+    model.units.at(name).leader = name == next;
+    model.units.at(name).leader_elected_seen = false;
+  }
+  ++model.applications.at(app).leader_settings_version;
+}
+
+std::map<std::string, std::string> OwnEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string item = *entry;
+    const auto eq = item.find('=');
+    if (eq != std::string::npos) env[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return env;
+}
+
+// What the agent does at a due fault; returns a reply to send instead of serving the call.
+std::optional<jujuc::Response> InjectFault(const HookFault& fault, const ChildProcess& child,
+                                           LiveContext& live_context, const std::string& run_dir,
+                                           const jujuc::Request& request, std::string* note) {
+  const std::string where =
+      "hook-tool call " + std::to_string(fault.call) + " (" + request.tool + ")";
+  switch (fault.kind) {
+    case HookFault::Kind::kKill:
+      ::kill(child.pid, SIGKILL);
+      *note = "grantor-model: GRANTOR_MODEL_FAULT killed the hook at " + where + "\n";
+      return jujuc::Response{1, "", "ERROR hook killed\n"};
+    case HookFault::Kind::kDepose:
+      live_context.LoseLeadership();
+      *note = "grantor-model: GRANTOR_MODEL_FAULT deposed the unit at " + where + "\n";
+      return std::nullopt;
+    case HookFault::Kind::kRun: {
+      const ProcessResult ran = RunProcess({fault.program}, OwnEnvironment(), run_dir,
+                                           run_dir + "/fault.out", run_dir + "/fault.err");
+      *note = "grantor-model: GRANTOR_MODEL_FAULT ran " + fault.program + " at " + where +
+              ": exit " + std::to_string(ran.exit_code) + "\n";
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 void MarkFailed(Unit& unit, const HookInfo& hook) {
   unit.has_failed_hook = true;
   unit.failed_hook = hook;
@@ -405,7 +479,7 @@ void CommitState(Model& model, const std::string& unit_name, const State& before
 }
 
 HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const HookInfo& hook,
-                          const AgentPaths& paths) {
+                          const AgentPaths& paths, HookFault* fault) {
   // Refuse an unusable socket path or tools dir before anything in the model changes.
   JujucListener listener(AgentSocketPath(paths, unit_name));
   EnsureToolsDir(paths, unit_name);
@@ -423,6 +497,7 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
   const std::string handler = HandlerPath(unit.charm_dir, hook, &handler_error);
   ProcessResult process;
   HookRecord record;
+  std::string fault_note;  // what an injected fault did, added to the hook's stderr
   if (!handler_error.empty()) {
     process.exit_code = 1;
     process.err = handler_error;
@@ -437,10 +512,18 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
         SpawnProcess({handler}, env, unit.charm_dir, run_dir + "/stdout", run_dir + "/stderr");
     process = ServeUntilExit(
         listener, child,
-        [&live_context](const jujuc::Request& request) { return live_context.Handle(request); },
+        [&](const jujuc::Request& request) {
+          if (fault != nullptr && fault->Due(unit_name, hook.name)) {
+            auto reply = InjectFault(*fault, child, live_context, run_dir, request, &fault_note);
+            if (reply) return *reply;
+          }
+          return live_context.Handle(request);
+        },
         ServeOptions{});
     record.outcome = process.exit_code == 0 ? "ok" : "failed";
   }
+  const bool deposed = fault != nullptr && fault->kind == HookFault::Kind::kDepose &&
+                       !fault_note.empty();
   listener.Close();  // from here on a tool call fails to connect, as after a Juju hook
   const State& after = live_context.state();
   model.secret_sequence = std::max(model.secret_sequence, live_context.secret_sequence());
@@ -448,6 +531,12 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
   Unit& live = model.units.at(unit_name);
   ApplyImmediate(model, live, before, after);
   AppendLogs(paths, live, hook, before, after);
+  if (deposed && process.exit_code == 0 && ChangedApplicationScope(before, after)) {
+    process.exit_code = 1;  // Juju: the commit's leadership check fails, and so does the hook
+    fault_note += "grantor-model: commit refused: leadership lost during the hook\n";
+    record.outcome = "failed";
+  }
+  process.err += fault_note;
   const bool ok = process.exit_code == 0;
   if (hook.is_action) {
     Task& task = model.tasks.at(hook.action_id);
@@ -469,6 +558,8 @@ HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const Hook
   } else {
     MarkFailed(live, hook);
   }
+
+  if (deposed) MoveLeadership(model, unit_name);
 
   record.seq = ++model.hook_sequence;
   record.unit = unit_name;

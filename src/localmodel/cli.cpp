@@ -319,7 +319,10 @@ struct CommandLine {
     app.add_option("--model-dir", model_dir,
                    "the model dir (default: $GRANTOR_MODEL_DIR, else ./.grantor-model)");
     app.require_subcommand(1);
-    app.footer("env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound)");
+    app.footer(
+        "env: GRANTOR_MODEL_DIR (model dir), GRANTOR_MODEL_MAX_HOOKS (settle bound),\n"
+        "     GRANTOR_MODEL_FAULT=kill|depose|run:<unit>:<hook>|*:<n>[:<program>] (tests: a fault\n"
+        "     at a hook's n-th hook-tool call, see docs/local-model.md)");
     for (const auto& spec : Verbs()) {
       CLI::App* verb = app.add_subcommand(spec.name, spec.help);
       if (*spec.alias != '\0') verb->alias(spec.alias);

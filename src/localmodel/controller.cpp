@@ -82,6 +82,7 @@ Controller::Controller(const std::string& model_dir, const std::string& self_exe
   paths_.model_dir = fs::canonical(model_dir).string();
   // grantor-jujuc, the hook-tool client, is built (and installed) next to grantor-model.
   paths_.jujuc_exe = (fs::path(self_exe).parent_path() / "grantor-jujuc").string();
+  fault_ = HookFaultFromEnvironment();
   const std::string lock_path = paths_.model_dir + "/model.lock";
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX) != 0) throw ModelError("cannot lock " + lock_path);
@@ -344,7 +345,7 @@ void Controller::Resolve(const std::string& unit_name, bool no_retry) {
   if (no_retry) {
     MarkHookDone(model_, unit_name, hook);
   } else {
-    const HookRunResult result = RunUnitHook(model_, unit_name, hook, paths_);
+    const HookRunResult result = RunUnitHook(model_, unit_name, hook, paths_, Fault());
     if (result.ok && hook.name == "remove") RemoveUnitRecord(unit_name);
   }
   Save();
@@ -427,7 +428,7 @@ void Controller::Housekeep() {
 bool Controller::RunNext(const std::string& unit_name) {
   const auto hook = NextHook(model_, unit_name);
   if (!hook) return false;
-  const HookRunResult result = RunUnitHook(model_, unit_name, *hook, paths_);
+  const HookRunResult result = RunUnitHook(model_, unit_name, *hook, paths_, Fault());
   if (result.ok && hook->name == "remove") RemoveUnitRecord(unit_name);
   return true;
 }

@@ -134,17 +134,19 @@ std::string Describe(const std::vector<std::string>& args, const ProcessResult& 
 
 class PgSession : public SqlSession {
  public:
-  explicit PgSession(const Login& login) {
+  PgSession(const Login& login, const std::string& tls_ca_file) {
     const std::string port = std::to_string(login.port);
-    const char* keys[] = {
-        "host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", nullptr};
+    const bool tls = !tls_ca_file.empty();
+    const char* keys[] = {"host",   "port",          "user",        "password", "dbname",
+                          "sslmode", "connect_timeout", "sslrootcert", nullptr};
     const char* values[] = {login.host.c_str(),
                             port.c_str(),
                             login.user.c_str(),
                             login.password.c_str(),
                             login.database.c_str(),
-                            "disable",
+                            tls ? "verify-full" : "disable",
                             "5",
+                            tls ? tls_ca_file.c_str() : nullptr,
                             nullptr};
     conn_ = PQconnectdbParams(keys, values, 0);
     if (PQstatus(conn_) != CONNECTION_OK) error_ = PQerrorMessage(conn_);
@@ -155,6 +157,7 @@ class PgSession : public SqlSession {
 
   bool connected() const override { return error_.empty(); }
   const std::string& error() const override { return error_; }
+  bool UsesTls() const override { return PQsslInUse(conn_) == 1; }
 
   SqlResult Exec(const std::string& sql) override {
     SqlResult result;
@@ -186,10 +189,15 @@ class PgSession : public SqlSession {
 
 class MySession : public SqlSession {
  public:
-  explicit MySession(const Login& login) : conn_(mysql_init(nullptr)) {
+  MySession(const Login& login, const std::string& tls_ca_file) : conn_(mysql_init(nullptr)) {
     if (conn_ == nullptr) throw std::runtime_error("mysql_init failed");
     const unsigned int timeout = 5;
     mysql_options(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+    if (!tls_ca_file.empty()) {
+      const my_bool on = 1;
+      mysql_options(conn_, MYSQL_OPT_SSL_CA, tls_ca_file.c_str());
+      mysql_options(conn_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    }
     const char* database = login.database.empty() ? nullptr : login.database.c_str();
     if (mysql_real_connect(conn_, login.host.c_str(), login.user.c_str(), login.password.c_str(),
                            database, static_cast<unsigned int>(login.port), nullptr,
@@ -203,6 +211,7 @@ class MySession : public SqlSession {
 
   bool connected() const override { return error_.empty(); }
   const std::string& error() const override { return error_; }
+  bool UsesTls() const override { return connected() && mysql_get_ssl_cipher(conn_) != nullptr; }
 
   SqlResult Exec(const std::string& sql) override {
     SqlResult result;
@@ -307,6 +316,64 @@ void PrivatePostgres::Script(const std::string& verb) const {
   if (result.exit_code != 0) throw std::runtime_error("postgres.sh " + verb + ": " + result.err);
 }
 
+namespace {
+
+std::string ServerScript(Engine engine) {
+  return std::string(GRANTOR_TEST_SERVERS_DIR) +
+         (engine == Engine::kPostgres ? "/postgres.sh" : "/mariadb.sh");
+}
+
+std::string EnvFileName(Engine engine) {
+  return engine == Engine::kPostgres ? "postgres.env" : "mariadb.env";
+}
+
+std::string EnvPrefix(Engine engine) {
+  return engine == Engine::kPostgres ? "GRANTOR_TEST_PG_" : "GRANTOR_TEST_MYSQL_";
+}
+
+}  // namespace
+
+PrivateServer::PrivateServer(Engine engine, const fs::path& env_dir,
+                             const std::vector<std::string>& start_args)
+    : engine_(engine), env_dir_(env_dir) {
+  Script("start", start_args);
+}
+
+PrivateServer::~PrivateServer() {
+  try {
+    Script("stop");
+  } catch (const std::exception&) {
+    // Best effort: the test already failed.
+  }
+}
+
+Server PrivateServer::server() const {
+  return LoadServer(env_dir_.string(), EnvFileName(engine_), EnvPrefix(engine_));
+}
+
+std::string PrivateServer::dir() const {
+  const auto settings = ReadEnvFile(env_dir_ / EnvFileName(engine_));
+  if (engine_ == Engine::kPostgres) return settings.at(EnvPrefix(engine_) + "SOCKET_DIR");
+  return fs::path(settings.at(EnvPrefix(engine_) + "SOCKET")).parent_path().string();
+}
+
+std::string PrivateServer::tls_dir() const {
+  const auto settings = ReadEnvFile(env_dir_ / EnvFileName(engine_));
+  const auto it = settings.find(EnvPrefix(engine_) + "TLS_DIR");
+  return it == settings.end() ? std::string{} : it->second;
+}
+
+std::string PrivateServer::ScriptPath() const { return ServerScript(engine_); }
+
+void PrivateServer::Script(const std::string& verb, const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{"/bin/bash", ServerScript(engine_), verb, env_dir_.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ProcessResult result = RunProcess(argv);
+  if (result.exit_code != 0) {
+    throw std::runtime_error(ServerScript(engine_) + " " + verb + ": " + result.err);
+  }
+}
+
 Server MariaDbServer(const std::string& env_dir) {
   return LoadServer(env_dir, "mariadb.env", "GRANTOR_TEST_MYSQL_");
 }
@@ -348,10 +415,11 @@ LocalModel::~LocalModel() {
   }
 }
 
-ProcessResult LocalModel::Try(const std::vector<std::string>& args) const {
+ProcessResult LocalModel::Try(const std::vector<std::string>& args,
+                               const std::vector<std::string>& extra_env) const {
   std::vector<std::string> argv{ModelBinary(), "--model-dir", (dir_ / "model").string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv);
+  return RunProcess(argv, extra_env);
 }
 
 std::string LocalModel::Juju(const std::vector<std::string>& args) const {
@@ -459,9 +527,10 @@ Login LoginFromEndpoints(const std::string& endpoints, const std::string& user,
                database};
 }
 
-std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login) {
-  if (engine == Engine::kPostgres) return std::make_unique<PgSession>(login);
-  return std::make_unique<MySession>(login);
+std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login,
+                                    const std::string& tls_ca_file) {
+  if (engine == Engine::kPostgres) return std::make_unique<PgSession>(login, tls_ca_file);
+  return std::make_unique<MySession>(login, tls_ca_file);
 }
 
 std::string QueryValue(Engine engine, const Login& login, const std::string& sql) {
@@ -498,6 +567,14 @@ std::string TestCharm(const std::string& name) {
 
 std::string ProviderCharmName(Engine engine) {
   return engine == Engine::kPostgres ? "grantor-postgresql" : "grantor-mysql";
+}
+
+std::string DemoCharmName(Engine engine) {
+  return engine == Engine::kPostgres ? "demo-app" : "demo-mysql-app";
+}
+
+std::string EngineName(Engine engine) {
+  return engine == Engine::kPostgres ? "Postgres" : "MariaDb";
 }
 
 bool DaemonSuite() {

@@ -32,6 +32,8 @@ Fields ParseYamlFields(const std::string& text);
 /// Value of `key` in `fields`, "" when absent.
 std::string Field(const Fields& fields, const std::string& key);
 
+enum class Engine { kPostgres, kMariaDb };
+
 /// Admin account of a test server, read from <env dir>/{postgres,mariadb}.env.
 struct Server {
   std::string host;
@@ -63,6 +65,36 @@ class PrivatePostgres {
   std::filesystem::path env_dir_;
 };
 
+/// A server of the test's own of either engine (tests/servers/<engine>.sh with a private env
+/// dir, `start <env dir> [start_args...]`, e.g. --tls), so that stopping it, changing its
+/// certificate or killing hooks against it disturbs no other test. Stopped and removed on
+/// destruction.
+class PrivateServer {
+ public:
+  PrivateServer(Engine engine, const std::filesystem::path& env_dir,
+                const std::vector<std::string>& start_args = {});
+  ~PrivateServer();
+  PrivateServer(const PrivateServer&) = delete;
+  PrivateServer& operator=(const PrivateServer&) = delete;
+
+  Engine engine() const { return engine_; }
+  Server server() const;
+  /// The server's temp dir (logs, data dir).
+  std::string dir() const;
+  /// The throwaway CA's dir of a --tls server (ca.crt, other-ca.crt, ...); "" without TLS.
+  std::string tls_dir() const;
+  /// `<engine>.sh <verb> <env dir> [args...]` (pause, resume, tls-cert NAME); throws when it
+  /// fails.
+  void Script(const std::string& verb, const std::vector<std::string>& args = {}) const;
+  /// The path of the script, for programs that run it themselves.
+  std::string ScriptPath() const;
+  const std::filesystem::path& env_dir() const { return env_dir_; }
+
+ private:
+  Engine engine_;
+  std::filesystem::path env_dir_;
+};
+
 /// `stem` + "_" + 8 random hex digits: a database or application name no other test uses.
 std::string UniqueName(const std::string& stem);
 
@@ -80,8 +112,10 @@ class LocalModel {
   const std::filesystem::path& dir() const { return dir_; }
   void set_keep(bool keep) { temp_.Keep(keep); }
 
-  /// `grantor-model --model-dir <dir> args...`.
-  ProcessResult Try(const std::vector<std::string>& args) const;
+  /// `grantor-model --model-dir <dir> args...`, with `extra_env` ("NAME=value") added to this
+  /// process's environment (e.g. GRANTOR_MODEL_FAULT).
+  ProcessResult Try(const std::vector<std::string>& args,
+                    const std::vector<std::string>& extra_env = {}) const;
   /// Like Try, but throws (failing the test) unless the command exits 0; returns stdout.
   std::string Juju(const std::vector<std::string>& args) const;
 
@@ -140,16 +174,20 @@ class SqlSession {
   virtual ~SqlSession() = default;
   virtual bool connected() const = 0;
   virtual const std::string& error() const = 0;
+  /// Whether the session runs over TLS (as the client library negotiated it).
+  virtual bool UsesTls() const = 0;
   /// Runs one statement; rows of the last result.
   virtual SqlResult Exec(const std::string& sql) = 0;
   /// `value` as a quoted string literal of this dialect.
   virtual std::string Literal(const std::string& value) = 0;
 };
 
-enum class Engine { kPostgres, kMariaDb };
-
-/// Logs in (password as a library parameter); check connected() / error().
-std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login);
+/// Logs in (password as a library parameter); check connected() / error(). With a CA
+/// certificate file `tls_ca_file`, the session uses TLS and verifies the server's certificate
+/// and host name against it (libpq verify-full; MariaDB SSL_CA + VERIFY_SERVER_CERT); without,
+/// a plain connection.
+std::unique_ptr<SqlSession> Connect(Engine engine, const Login& login,
+                                    const std::string& tls_ca_file = "");
 
 /// The first column of the first row of `sql` run as `login`; throws when that fails.
 std::string QueryValue(Engine engine, const Login& login, const std::string& sql);
@@ -168,6 +206,10 @@ std::string BuiltCharm(const std::string& name);
 std::string TestCharm(const std::string& name);
 /// Name of the built provider charm of `engine`.
 std::string ProviderCharmName(Engine engine);
+/// The bash requirer of tests/charms for `engine` (demo-app, demo-mysql-app).
+std::string DemoCharmName(Engine engine);
+/// "Postgres" or "MariaDb": a test name suffix for tests parameterized by engine.
+std::string EngineName(Engine engine);
 
 /// True when the suite runs with the provider charms' operator daemon on: GRANTOR_E2E_DAEMON=1
 /// (tests/e2e/CMakeLists.txt registers the provider suite a second time so, label `daemon`).

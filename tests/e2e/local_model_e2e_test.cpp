@@ -418,6 +418,53 @@ TEST_F(LocalModelTest, AnActionOnAUnitInErrorLeavesItInError) {
   EXPECT_NE(Cli({"status"}).out.find("hook failed: \"update-status\""), std::string::npos);
 }
 
+TEST_F(LocalModelTest, KillFaultStopsTheHookBeforeItsNthToolCallAndCommitsNothing) {
+  Deploy("prov", 1);
+  Deploy("req", 1);
+  // req/0's relation-changed for the provider's app bag: relation-list (call 1), config-get (2),
+  // relation-set (3, killed before it is served).
+  ASSERT_EQ(::setenv("GRANTOR_MODEL_FAULT", "kill:req/0:backend-relation-changed:3", 1), 0);
+  const int id = IntegrateProvReq();
+  ::unsetenv("GRANTOR_MODEL_FAULT");
+  EXPECT_EQ(ModelJson()["units"]["req/0"]["agent_message"], "hook failed: \"backend-relation-changed\"");
+  const Hook killed = HooksOf("req/0").back();
+  EXPECT_EQ(killed.exit_code, 128 + 9);
+  EXPECT_EQ(killed.raw["tool-calls"].size(), 2u);
+  EXPECT_NE(killed.raw["stderr"].get<std::string>().find(
+                "GRANTOR_MODEL_FAULT killed the hook at hook-tool call 3 (relation-set)"),
+            std::string::npos);
+  EXPECT_FALSE(RelationInfo("prov/0", id)["related-units"]["req/0"]["data"].contains("unit"));
+
+  Ok({"resolve", "req/0"});  // the fault fires once per command: the retry runs through
+  EXPECT_EQ(RelationInfo("prov/0", id)["related-units"]["req/0"]["data"]["unit"], "req/0");
+  EXPECT_EQ(ModelJson()["units"]["req/0"]["agent_status"], "idle");
+}
+
+TEST_F(LocalModelTest, DeposeFaultMovesLeadershipMidHookAndRefusesTheLeadersCommit) {
+  Deploy("prov", 2);
+  Deploy("req", 1);
+  const int id = IntegrateProvReq();
+  // make-secret: action-get (1), secret-add (2, as leader), state-set (3), secret-grant (4,
+  // deposed before it: refused), relation-set --app (refused), action-set; exits 0, but its
+  // application-owned secret cannot be committed by a unit that is no longer leader.
+  const std::size_t before = History().size();
+  ASSERT_EQ(::setenv("GRANTOR_MODEL_FAULT", "depose:prov/0:make-secret:4", 1), 0);
+  const CliResult made = Cli({"run", "prov/0", "make-secret", "relation-id=" + std::to_string(id)});
+  ::unsetenv("GRANTOR_MODEL_FAULT");
+  EXPECT_NE(made.exit_code, 0);
+  const json model = ModelJson();
+  EXPECT_FALSE(model["units"]["prov/0"]["leader"].get<bool>());
+  EXPECT_TRUE(model["units"]["prov/1"]["leader"].get<bool>());
+  for (const auto& [xid, secret] : model["secrets"].items()) {
+    EXPECT_NE(secret.value("label", ""), "creds") << "the deposed unit's secret was committed";
+  }
+  EXPECT_FALSE(RelationInfo("req/0", id)["application-data"].contains("secret-uri"));
+  EXPECT_EQ(Names(HooksOf("prov/1", before)), std::vector<std::string>{"leader-elected"});
+  EXPECT_EQ(Recorded("prov/1", "leader-elected", "is-leader.out").back(), "True");
+  // Actions leave the unit healthy; it now runs as a follower.
+  EXPECT_EQ(model["units"]["prov/0"]["agent_status"], "idle");
+}
+
 TEST_F(LocalModelTest, ResolveNoRetrySkipsTheFailedHook) {
   Deploy("prov", 1);
   std::ofstream(dir_ / "agents/unit-prov-0/charm/fail-update-status").put('x');

@@ -272,6 +272,24 @@ TEST(MySqlSql, MapsErrnos) {
   EXPECT_EQ(db::mysql::KindFromErrno(1064), db::ErrorKind::kOther);
 }
 
+// Connector/C 3.3.20's texts, as seen against the TLS test server (tests/servers --tls).
+TEST(MySqlSql, TlsRefusalsAreNotConnectionTrouble) {
+  using db::mysql::ConnectErrorKind;
+  EXPECT_EQ(ConnectErrorKind(2026, "TLS/SSL error: unable to get local issuer certificate"),
+            db::ErrorKind::kTls);
+  EXPECT_EQ(ConnectErrorKind(2026, "TLS/SSL error: Validation of SSL server certificate failed"),
+            db::ErrorKind::kTls);
+  EXPECT_EQ(
+      ConnectErrorKind(2026, "TLS/SSL error: SSL is required, but the server does not support it"),
+      db::ErrorKind::kTls);
+  EXPECT_EQ(ConnectErrorKind(2026, "TLS/SSL error: unexpected eof while reading"),
+            db::ErrorKind::kConnection);
+  EXPECT_EQ(ConnectErrorKind(2003, "Can't connect to server on '127.0.0.1' (111)"),
+            db::ErrorKind::kConnection);
+  EXPECT_EQ(ConnectErrorKind(1045, "Access denied for user"), db::ErrorKind::kConnection);
+  EXPECT_EQ(ConnectErrorKind(0, ""), db::ErrorKind::kConnection);
+}
+
 TEST(MySqlSql, PrivilegeSets) {
   EXPECT_EQ(db::mysql::GlobalPrivileges({db::ExtraRole::kCreateDb}),
             std::vector<std::string>{"CREATE"});
@@ -304,14 +322,14 @@ INSTANTIATE_TYPED_TEST_SUITE_P(MariaDb, EngineContract, MyHarnesses);
 namespace grantor::integration {
 namespace {
 
-TEST(MariaDbTls, RequireAgainstAPlainServerIsConnectionError) {
+TEST(MariaDbTls, RequireAgainstAPlainServerIsATlsRefusal) {
   db::ConnectionConfig config = MariaDbAdminConfig();
   config.ssl_mode = db::SslMode::kRequire;
   try {
     db::ConnectMariaDb(config);
     FAIL() << "connected without TLS although require was set";
   } catch (const db::DbError& error) {
-    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+    EXPECT_EQ(error.kind(), db::ErrorKind::kTls) << error.what();
   }
 }
 

@@ -506,7 +506,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, EngineContract, PgHarnesses);
 namespace grantor::integration {
 namespace {
 
-TEST(PgTls, RequireAgainstAPlainServerIsConnectionError) {
+TEST(PgTls, RequireAgainstAPlainServerIsATlsRefusal) {
   db::ConnectionConfig config = PostgresAdminConfig();
   config.ssl_mode = db::SslMode::kVerifyFull;
   config.ssl_ca = "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n";
@@ -514,7 +514,7 @@ TEST(PgTls, RequireAgainstAPlainServerIsConnectionError) {
     db::ConnectPostgres(config);
     FAIL() << "connected without TLS although verify-full was required";
   } catch (const db::DbError& error) {
-    EXPECT_EQ(error.kind(), db::ErrorKind::kConnection) << error.what();
+    EXPECT_EQ(error.kind(), db::ErrorKind::kTls) << error.what();
   }
 }
 

@@ -5,8 +5,15 @@
 #   postgres.sh stop  [ENV_DIR]   stop the server, remove the temp dir and the env file
 #   postgres.sh pause [ENV_DIR]   stop the server but keep its data dir and env file
 #   postgres.sh resume [ENV_DIR]  start the paused server again: same data dir, same port
+#   postgres.sh start ENV_DIR --tls
+#                                 also serve TLS with a throwaway CA (common.sh
+#                                 make_tls_material; plain connections are still accepted) and
+#                                 log every connection (server.log says whether it used TLS)
+#   postgres.sh tls-cert ENV_DIR server|wrong-host
+#                                 present another certificate of that CA from now on (reload)
 # ENV_DIR defaults to $GRANTOR_TEST_ENV_DIR. postgres.env defines GRANTOR_TEST_PG_HOST, _PORT,
-# _USER, _PASSWORD (a superuser) and _SOCKET_DIR. The password never appears in argv.
+# _USER, _PASSWORD (a superuser) and _SOCKET_DIR; with --tls also _TLS_DIR (ca.crt,
+# other-ca.crt, ...). The password never appears in argv.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -16,7 +23,7 @@ ADMIN_USER=grantor_admin_test
 SERVER_NAME=postgres
 SERVER_TMP_NAME=grantor-pg
 SERVER_LOG=server.log
-SERVER_COMMANDS="start stop pause resume"
+SERVER_COMMANDS="start stop pause resume tls-cert"
 ENV_PREFIX=GRANTOR_TEST_PG_
 
 server_prepare() {
@@ -38,6 +45,29 @@ shared_buffers = 32MB
 log_min_messages = warning
 shared_preload_libraries = 'pg_stat_statements'
 CONF
+  if [ -d "$dir/tls" ]; then
+    cat >>"$dir/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$dir/tls/served.crt'
+ssl_key_file = '$dir/tls/served.key'
+log_connections = on
+CONF
+  fi
+}
+
+# SIGHUP: the postmaster loads the certificate again, and connections opened after it has
+# logged the reload get the new one.
+server_reload_tls() {
+  local dir=$2 run before
+  run=$(as_test_user_prefix)
+  before=$(grep -c "reloading configuration files" "$dir/server.log" || true)
+  $run "$PG_BIN/pg_ctl" -D "$dir/data" reload >/dev/null
+  for _ in $(seq 1 250); do
+    [ "$(grep -c "reloading configuration files" "$dir/server.log" || true)" -gt "$before" ] && return 0
+    sleep 0.02
+  done
+  echo "postgres: the server did not reload" >&2
+  return 1
 }
 
 server_launch() {

@@ -8,17 +8,21 @@
 
 namespace grantor::db {
 
-/// libpq's sslmode vocabulary, used for both engines. MariaDB/MySQL mapping (Connector/C 3.3):
+/// libpq's sslmode vocabulary, used for both engines (docs/postgresql.md and docs/mysql.md have
+/// the full tables). PostgreSQL: passed to libpq as sslmode, with `ssl_ca` as sslrootcert (libpq
+/// then verifies the chain under prefer and require too). MariaDB/MySQL (Connector/C 3.3):
 ///   kDisable, kAllow  -> no TLS options: plain connection.
-///   kPrefer           -> plain unless `ssl_ca` is set, then TLS is requested without
-///                        verification (Connector/C has no "try TLS, fall back" without a CA).
-///   kRequire          -> MYSQL_OPT_SSL_ENFORCE=1, MYSQL_OPT_SSL_VERIFY_SERVER_CERT=0.
-///                        Connector/C 3.3 falls back to plain text when the server offers no
-///                        TLS despite ENFORCE, so for kRequire and stricter the engine also
-///                        checks mysql_get_ssl_cipher() after connecting (kConnection if none).
-///   kVerifyCa         -> ENFORCE=1, VERIFY_SERVER_CERT=1, SSL_CA. Connector/C always checks
-///                        the host name when it verifies, so this is as strict as kVerifyFull.
-///   kVerifyFull       -> ENFORCE=1, VERIFY_SERVER_CERT=1, SSL_CA.
+///   kPrefer           -> MYSQL_OPT_SSL_ENFORCE, which in Connector/C 3.3 means "TLS when the
+///                        server offers it, else plain" (+ MYSQL_OPT_SSL_CA when `ssl_ca` is
+///                        set: the chain is then verified, and a bad one fails the connection).
+///   kRequire          -> ENFORCE (+ SSL_CA when set), and the engine checks
+///                        mysql_get_ssl_cipher() after connecting: kTls if no TLS.
+///   kVerifyCa         -> ENFORCE + SSL_CA (required, kTls without it): the chain is verified
+///                        against the CA, the host name is not; + the cipher check.
+///   kVerifyFull       -> ENFORCE + SSL_CA + MYSQL_OPT_SSL_VERIFY_SERVER_CERT (chain and host
+///                        name) + the cipher check.
+/// A TLS failure under require or stricter is DbError{kTls}; no engine ever retries in plain
+/// text then.
 enum class SslMode { kDisable, kAllow, kPrefer, kRequire, kVerifyCa, kVerifyFull };
 
 /// "disable" ... "verify-full" (libpq spelling). std::nullopt for anything else.

@@ -14,6 +14,11 @@ enum class ErrorKind {
   /// The server is unreachable, refused the connection, rejected the admin credentials, or the
   /// connection broke mid-operation. Transient from the charm's view: show Waiting and retry.
   kConnection,
+  /// The connection's TLS does not satisfy the configured ssl-mode: the server offers no TLS
+  /// where TLS is required, its certificate is not signed by the configured CA (ssl-ca), or is
+  /// not for the host connected to (verify-full). Never followed by a plain-text attempt. The
+  /// operator's configuration (or the server's certificate) must change: not transient.
+  kTls,
   /// A name (database, user, prefix) or a password failed grantor's allow-list validation.
   /// Raised before any SQL is sent; nothing was changed on the server.
   kInvalidName,
@@ -32,6 +37,8 @@ constexpr std::string_view ErrorKindName(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kConnection:
       return "connection";
+    case ErrorKind::kTls:
+      return "tls";
     case ErrorKind::kInvalidName:
       return "invalid-name";
     case ErrorKind::kAccessDenied:

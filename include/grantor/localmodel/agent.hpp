@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 
+#include "grantor/localmodel/faults.hpp"
 #include "grantor/localmodel/model.hpp"
 #include "grantor/model/state.hpp"
 
@@ -42,8 +43,10 @@ struct HookRunResult {
 /// The agent socket (AgentSocketPath) exists only while dispatch runs: a tool called after it
 /// exited, even by a process it left behind, fails to connect (ERROR, exit 1). Throws
 /// ModelError before running anything when that path does not fit in a unix socket address.
+/// `fault` (GRANTOR_MODEL_FAULT, faults.hpp), when given, may kill the hook, depose the unit
+/// or run a program at one of its tool calls.
 HookRunResult RunUnitHook(Model& model, const std::string& unit_name, const HookInfo& hook,
-                          const AgentPaths& paths);
+                          const AgentPaths& paths, HookFault* fault = nullptr);
 
 /// The unit's view of the model for `hook` (exposed for tests).
 grantor::model::State BuildState(const Model& model, const Unit& unit, const HookInfo& hook);

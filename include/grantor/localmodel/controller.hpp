@@ -4,6 +4,7 @@
 // as the machine lock does; units take turns round-robin in unit order).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,8 +68,10 @@ class Controller {
   void RemoveUnitRecord(const std::string& unit_name);
   void ElectLeaderIfNeeded(const std::string& app);
   bool RunNext(const std::string& unit_name);
+  HookFault* Fault() { return fault_ ? &*fault_ : nullptr; }
 
   AgentPaths paths_;
+  std::optional<HookFault> fault_;  // GRANTOR_MODEL_FAULT (faults.hpp)
   Model model_;
   int lock_fd_ = -1;
 };

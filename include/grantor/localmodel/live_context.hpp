@@ -31,6 +31,9 @@ class LiveContext {
   jujuc::Response Handle(const jujuc::Request& request);
 
   const grantor::model::State& state() const { return state_; }
+  /// From now on the hook runs as a non-leader (faults.hpp, depose): is-leader says false and
+  /// leader-only tools fail.
+  void LoseLeadership() { state_.leader = false; }
   long long secret_sequence() const { return secret_sequence_; }
   /// The served calls in order; action-set values withheld (RecordedArgs).
   const std::vector<ToolCallRecord>& calls() const { return calls_; }

@@ -118,26 +118,35 @@ class MariaDbEngine final : public Engine {
   bool can_hide_from_query_logs_ = false;  // may set sql_log_off (MariaDB, SUPER)
 };
 
+bool RequiresTls(SslMode mode) {
+  return mode == SslMode::kRequire || mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
+}
+
+// How ssl-mode maps onto Connector/C 3.3 (observed on 3.3.20; docs/mysql.md has the table):
+// - MYSQL_OPT_SSL_CA alone already verifies the certificate chain against that CA, without the
+//   host name, whenever TLS is used: that is verify-ca.
+// - MYSQL_OPT_SSL_VERIFY_SERVER_CERT adds the host-name check (and refuses a server without TLS).
+// - MYSQL_OPT_SSL_ENFORCE asks for TLS but carries on in plain text when the server offers none:
+//   opportunistic TLS (prefer); RequireNegotiatedTls closes that hole for require and stricter.
 void MariaDbEngine::ApplyTls(MYSQL* handle) const {
   const SslMode mode = config_.ssl_mode;
-  if (ca_file_ && mode != SslMode::kDisable && mode != SslMode::kAllow) {
-    mysql_options(handle, MYSQL_OPT_SSL_CA, ca_file_->path().c_str());
+  if (mode == SslMode::kDisable || mode == SslMode::kAllow) return;
+  if (mode == SslMode::kVerifyCa && !ca_file_) {
+    throw DbError(ErrorKind::kTls, "",
+                  "connect to MariaDB: ssl-mode verify-ca needs the CA certificate (ssl-ca)");
   }
-  const bool enforce =
-      mode == SslMode::kRequire || mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
-  const bool verify = mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
-  if (enforce) SetBool(handle, MYSQL_OPT_SSL_ENFORCE, true);
-  SetBool(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, verify);
+  if (ca_file_) mysql_options(handle, MYSQL_OPT_SSL_CA, ca_file_->path().c_str());
+  SetBool(handle, MYSQL_OPT_SSL_ENFORCE, true);
+  SetBool(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, mode == SslMode::kVerifyFull);
 }
 
 // Connector/C 3.3 continues in plain text when the server does not offer TLS, even with
-// MYSQL_OPT_SSL_ENFORCE; so check what was negotiated.
+// MYSQL_OPT_SSL_ENFORCE; so check what was negotiated. Over a unix socket (host "localhost")
+// there is no TLS either.
 void MariaDbEngine::RequireNegotiatedTls(MYSQL* handle) const {
   const SslMode mode = config_.ssl_mode;
-  const bool required =
-      mode == SslMode::kRequire || mode == SslMode::kVerifyCa || mode == SslMode::kVerifyFull;
-  if (required && mysql_get_ssl_cipher(handle) == nullptr) {
-    throw DbError(ErrorKind::kConnection, "2026",
+  if (RequiresTls(mode) && mysql_get_ssl_cipher(handle) == nullptr) {
+    throw DbError(ErrorKind::kTls, "2026",
                   "connect to MariaDB: ssl-mode " + std::string(SslModeName(mode)) +
                       " but the server did not negotiate TLS");
   }
@@ -159,8 +168,7 @@ MYSQL* MariaDbEngine::Conn() {
   if (mysql_real_connect(handle.get(), config_.host.c_str(), config_.user.c_str(),
                          config_.password.c_str(), dbname, port, nullptr, 0) == nullptr) {
     const unsigned int code = mysql_errno(handle.get());
-    const ErrorKind kind = code == 0 ? ErrorKind::kConnection : KindFromErrno(code);
-    throw DbError(kind == ErrorKind::kOther ? ErrorKind::kConnection : kind, std::to_string(code),
+    throw DbError(ConnectErrorKind(code, mysql_error(handle.get())), std::to_string(code),
                   RedactSecret(std::string("connect to MariaDB: ") + mysql_error(handle.get()),
                                config_.password));
   }

@@ -73,6 +73,17 @@ ErrorKind KindFromErrno(unsigned int code) {
   }
 }
 
+ErrorKind ConnectErrorKind(unsigned int code, std::string_view message) {
+  constexpr unsigned int kSslConnectionError = 2026;
+  if (code == kSslConnectionError &&
+      (message.find("certificate") != std::string_view::npos ||
+       message.find("server does not support it") != std::string_view::npos)) {
+    return ErrorKind::kTls;
+  }
+  const ErrorKind kind = code == 0 ? ErrorKind::kConnection : KindFromErrno(code);
+  return kind == ErrorKind::kOther ? ErrorKind::kConnection : kind;
+}
+
 std::vector<std::string> GlobalPrivileges(const ExtraRoles& roles) {
   std::vector<std::string> privileges;
   if (roles.contains(ExtraRole::kCreateDb)) privileges.emplace_back("CREATE");

@@ -23,6 +23,13 @@ std::string QuoteGrantDatabase(std::string_view name);
 /// 1049/1133/1141/1094 -> kNotFound; else kOther.
 ErrorKind KindFromErrno(unsigned int code);
 
+/// ErrorKind of a failed mysql_real_connect: KindFromErrno, except that a TLS error (2026,
+/// CR_SSL_CONNECTION_ERROR) about the server's certificate ("unable to get local issuer
+/// certificate", "Validation of SSL server certificate failed", ...) or about a server without
+/// TLS ("SSL is required, but the server does not support it") is kTls; other 2026 errors (an
+/// I/O failure during the handshake) stay kConnection.
+ErrorKind ConnectErrorKind(unsigned int code, std::string_view message);
+
 /// The global privileges (ON *.*) that `roles` stand for, excluding kSuperuser (which is ALL
 /// PRIVILEGES WITH GRANT OPTION). Only kCreateDb has any: kAdmin and kCreateRole cannot be
 /// given safely on MySQL servers (core::UnsafeRoleReason) and are refused before this. Names as

@@ -12,7 +12,14 @@ namespace grantor::db::postgres {
 /// kAccessDenied; 42710/42P04 -> kAlreadyExists; 42704/3D000 -> kNotFound; else kOther.
 ErrorKind KindFromSqlState(std::string_view sqlstate);
 
-/// The DbError for the exception in `error` (a pqxx or std exception). The message is
+/// True when a libpq connection failure `message` says the server's TLS does not satisfy the
+/// sslmode (libpq 15 texts): no TLS offered where it is required, a certificate that does not
+/// verify against sslrootcert, one for another host, or no usable sslrootcert. Failures to reach
+/// the server, or I/O errors during the handshake ("SSL SYSCALL error"), are not.
+bool IsTlsRefusal(std::string_view message);
+
+/// The DbError for the exception in `error` (a pqxx or std exception). A broken connection is
+/// kConnection, or kTls when IsTlsRefusal says so. The message is
 /// "<what>: <server message>" with `secret` redacted; the failing statement is never included.
 DbError TranslateException(std::exception_ptr error, std::string_view what,
                            std::string_view secret);
