@@ -9,10 +9,11 @@ PACKAGES=(
   libcli11-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libpqxx-dev libpq-dev libmariadb-dev
-  libssl-dev openssl
+  libssl-dev
+  openssl  # tests/servers: the throwaway CA of the TLS test servers
   libelf-dev  # tests/packaging reads the built charms' ELF files
   libgtest-dev libgmock-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev  # tests/fuzz: libFuzzer
   postgresql-15 postgresql-client-15
   mariadb-server mariadb-client
 )
