@@ -32,6 +32,7 @@ nlohmann::json ToJson(const RelationRecord& record) {
   nlohmann::json out{{"endpoint", record.endpoint}, {"active", SlotName(record.active)}};
   if (!record.remote_app.empty()) out["remote-app"] = record.remote_app;
   if (!record.rotate_policy.empty()) out["rotate"] = record.rotate_policy;
+  if (!record.published_config.empty()) out["published-config"] = record.published_config;
   if (record.rotation_owed) out["rotation-owed"] = true;
   if (!record.seen.empty()) out["seen"] = record.seen;
   if (record.served) out["served"] = true;
@@ -55,6 +56,7 @@ RelationRecord FromJson(const nlohmann::json& in) {
   record.endpoint = in.at("endpoint").get<std::string>();
   record.remote_app = in.value("remote-app", std::string());
   record.rotate_policy = in.value("rotate", std::string());
+  record.published_config = in.value("published-config", std::string());
   record.rotation_owed = in.value("rotation-owed", false);
   record.active = ParseSlot(in.value("active", std::string("a"))).value_or(Slot::kA);
   record.seen = in.value("seen", std::string());

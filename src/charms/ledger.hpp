@@ -56,6 +56,9 @@ struct RelationRecord {
   bool rotation_owed = false;
   /// The rotate policy set on the user secret ("" for none).
   std::string rotate_policy;
+  /// Digest of the configuration the publication carries (endpoints, TLS): a config-changed
+  /// that changes it publishes again.
+  std::string published_config;
   bool operator==(const RelationRecord&) const = default;
 };
 

@@ -163,7 +163,10 @@ void ProviderExecutor::ReconcileAsLeader(const HookPlan& plan, charm::StatusColl
         if (IsLive(relation.id)) ReconcileOrRecord(relation, /*verify=*/true);
       }
       for (const int id : ledger_->Ids()) {
-        if (!IsLive(id)) ledger_->Forget(id);  // ended while this unit was not looking
+        if (IsLive(id)) continue;
+        // Ended while this unit was not looking, or its relation-broken met an outage.
+        RemovePublishedSecrets(id, ledger_->Find(id));
+        ledger_->Forget(id);
       }
     } else {
       for (const int id : plan.reconcile) {
@@ -242,6 +245,10 @@ std::string ProviderExecutor::ServerErrorMessage(const db::DbError& error) const
       return UnreachableMessage(error);
     case db::ErrorKind::kTls:
       return TlsMessage(error);
+    case db::ErrorKind::kAccessDenied:
+      return spec_.engine_label + " refused: " + error.what() +
+             " (grantor's operator account lacks a privilege: the next update-status restores "
+             "it if the admin-credentials account may grant it)";
     default:
       return spec_.engine_label + " refused: " + error.what();
   }

@@ -76,6 +76,8 @@ class ProviderExecutor {
   // TLS failed under the configured ssl-mode: the operator must fix ssl-ca, ssl-mode or the
   // server's certificate. Never retried in plain text.
   std::string TlsMessage(const db::DbError& error) const;
+  // Digest of what the configuration puts in a publication (endpoints, TLS flag and CA).
+  std::string PublishedConfigDigest() const;
   // What the operator reads about a server error: unreachable, TLS failure, or a refusal.
   std::string ServerErrorMessage(const db::DbError& error) const;
   // Waiting for an unreachable server (a later hook retries by itself), Blocked for a TLS

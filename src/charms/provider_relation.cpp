@@ -7,7 +7,10 @@
 #include <algorithm>
 
 #include "charms/provider_executor.hpp"
+#include <nlohmann/json.hpp>
+
 #include "grantor/core/database_request.hpp"
+#include "grantor/core/identity.hpp"
 #include "grantor/core/publication.hpp"
 #include "grantor/juju/errors.hpp"
 
@@ -64,8 +67,7 @@ void ProviderExecutor::ReconcileOrRecord(const RelationRef& relation, bool verif
     }
     record.pending = false;
     record.served = false;
-    record.problem = "relation " + relation.ToString() + ": " + spec_.engine_label +
-                     " refused: " + error.what();
+    record.problem = "relation " + relation.ToString() + ": " + ServerErrorMessage(error);
   }
 }
 
@@ -79,7 +81,8 @@ void ProviderExecutor::Reconcile(const RelationRef& relation, bool verify) {
   if (same_request && !record.served && !verify) return;  // refused or not asked: unchanged
   if (same_request && record.served) {
     const bool units_changed = kind == EndpointKind::kLegacyPgsql && UnitsOf(relation) != record.units;
-    if (!units_changed && (!verify || ServedAndPresent(record, relation))) {
+    const bool config_changed = verify && record.published_config != PublishedConfigDigest();
+    if (!units_changed && !config_changed && (!verify || ServedAndPresent(record, relation))) {
       if (verify) {
         SetRotatePolicy(relation, record);
         RecheckPolicy(relation, record);
@@ -172,6 +175,7 @@ void ProviderExecutor::Provision(const RelationRef& relation, RelationRecord& re
     return;
   }
   Publish(relation, record, user, password, requested_secrets);
+  record.published_config = PublishedConfigDigest();
   if (issued) record.rotated_at = deps_.clock();
   const bool newly_served = !record.served || issued;
   record.served = true;
@@ -207,6 +211,12 @@ bool ProviderExecutor::EnsureAccess(const RelationRef& relation, RelationRecord&
 }
 
 // --- publication ----------------------------------------------------------------------------------
+
+std::string ProviderExecutor::PublishedConfigDigest() const {
+  nlohmann::json parts = {config_->endpoints, config_->read_only_endpoints, config_->tls,
+                          config_->tls_ca};
+  return core::ShortDigest(parts.dump(), 16);
+}
 
 core::Credentials ProviderExecutor::CredentialsFor(const std::string& user,
                                                    const std::string& password,
@@ -443,6 +453,11 @@ void ProviderExecutor::Revoke(int relation_id) {
   const RelationRecord* found = ledger_->Find(relation_id);
   RelationRecord record = found != nullptr ? *found : RelationRecord{};
   if (record.endpoint.empty() && context_.relation) record.endpoint = context_.relation->endpoint;
+  // The secrets first: they need no server, so a server outage during this hook still takes
+  // the credentials away from the application; the users then go now or, after an outage,
+  // with the sweep of a later hook.
+  RemovePublishedSecrets(relation_id, found);
+  if (found != nullptr) ledger_->Record(relation_id, record.endpoint).secrets.clear();
   for (const Slot slot : {Slot::kA, Slot::kB}) {
     const std::string user = UserOf(relation_id, slot);
     DropUser(user);
@@ -450,7 +465,6 @@ void ProviderExecutor::Revoke(int relation_id) {
     const bool issued = record.served && (slot == record.active || record.retiring == slot);
     if (issued) Audit(core::AuditEvent::kRevoke, relation_id, record, user, "ok", "relation removed");
   }
-  RemovePublishedSecrets(relation_id, found);
   ledger_->Forget(relation_id);
 }
 

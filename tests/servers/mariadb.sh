@@ -29,8 +29,11 @@ ENV_PREFIX=GRANTOR_TEST_MYSQL_
 
 server_prepare() {
   local dir=$1 password=$2 run=$3
+  # A private tmpdir: servers bootstrapped at the same time must not share /tmp's temp tables.
+  mkdir -p "$dir/tmp"
+  [ -z "$run" ] || chown "$GRANTOR_TEST_USER" "$dir/tmp"
   $run mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=socket \
-    --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1 ||
+    --skip-test-db --skip-name-resolve --tmpdir="$dir/tmp" >"$dir/install.log" 2>&1 ||
     { cat "$dir/install.log" >&2; return 1; }
   write_init_file "$dir" "$password"
   [ -z "$run" ] || chown "$GRANTOR_TEST_USER" "$dir/init.sql"
@@ -65,7 +68,7 @@ server_launch() {
   ready_before=$(grep -c "ready for connections" "$dir/error.log" 2>/dev/null || true)
   # shellcheck disable=SC2046 # optional_flags prints options without spaces inside them
   setsid $run mariadbd --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
-    --port="$port" --bind-address=127.0.0.1 --pid-file="$dir/mariadbd.pid" \
+    --port="$port" --bind-address=127.0.0.1 --pid-file="$dir/mariadbd.pid" --tmpdir="$dir/tmp" \
     --log-error="$dir/error.log" --skip-name-resolve $(optional_flags "$dir") \
     --innodb-buffer-pool-size=32M --innodb-log-file-size=16M --innodb-flush-log-at-trx-commit=0 \
     --innodb-doublewrite=0 --skip-log-bin --max-connections=300 \
