@@ -44,6 +44,10 @@ HookReads ReadsFor(EventKind kind, EndpointKind endpoint_kind, bool app_level) {
     } else if (endpoint_kind == EndpointKind::kLegacyPgsql &&
                (kind == EventKind::kRelationJoined || kind == EventKind::kRelationDeparted)) {
       reads.ledger = reads.remote_units = true;  // allowed-units follows the remote units
+    } else if (endpoint_kind == EndpointKind::kLegacyMysql && kind == EventKind::kRelationJoined) {
+      // Old mysql requirers write nothing: the provider serves them when they join (the
+      // database is then the application's name). A relation already served stays as it is.
+      reads.ledger = reads.remote_request = true;
     }
     return reads;
   }

@@ -367,10 +367,18 @@ class FaultTest : public ::testing::TestWithParam<Engine> {
     std::function<void()> recover = [] {};
   };
 
+  // The figures docs/security.md quotes: where a series puts its faults.
+  static void PrintSpan(const HookSpan& span, const std::vector<int>& calls,
+                        const FaultSeries& series) {
+    std::cout << "[ figures  ] " << series.kind << ": " << calls.size() << " faults in "
+              << span.hook << " (" << span.calls << " tool calls)\n";
+  }
+
   // Integrates a new application once per call in `calls` (1-based tool calls of `span`) with
   // the series' fault at that call; each new application is added to `apps`.
   void IntegrateAtCalls(const HookSpan& span, const std::vector<int>& calls,
                         const FaultSeries& series, std::vector<std::string>& apps) {
+    PrintSpan(span, calls, series);
     for (const int call : calls) {
       const std::string app = "app" + std::to_string(call);
       DeployDemo(app);
@@ -390,6 +398,7 @@ class FaultTest : public ::testing::TestWithParam<Engine> {
   // password must no longer log in.
   void RemoveAtCalls(const HookSpan& span, const std::vector<int>& calls,
                      const FaultSeries& series, std::vector<std::string>& apps) {
+    PrintSpan(span, calls, series);
     for (const int call : calls) {
       if (apps.empty()) apps.push_back(IntegrateNewApp("more" + std::to_string(call)));
       const Fields gone = Credentials(apps.back() + "/0");
@@ -459,6 +468,8 @@ TEST_P(FaultTest, SetPasswordKilledAtEveryStepLeavesAWorkingOperator) {
   ASSERT_EQ(model_.RunAction(kProviderUnit, "set-password").exit_code, 0);
   const HookSpan action = SpanOfHookCalling(HooksSince(before), kProviderUnit, "secret-set");
   ASSERT_GE(action.calls, 4);
+  std::cout << "[ figures  ] kill: " << action.calls << " faults in set-password ("
+            << action.calls << " tool calls)\n";
 
   for (int call = 1; call <= action.calls; ++call) {
     const std::string where = "set-password killed at call " + std::to_string(call);
@@ -514,6 +525,8 @@ TEST_P(FaultTest, ServerStoppedDuringRotationConverges) {
   ASSERT_EQ(model_.RunAction(kProviderUnit, "rotate-credentials").exit_code, 0);
   const HookSpan rotation =
       SpanOfHookCalling(HooksSince(before), kProviderUnit, "secret-set");
+  std::cout << "[ figures  ] run (server stopped): 3 faults in " << rotation.hook << " ("
+            << rotation.calls << " tool calls)\n";
   ExpectConverged("uninterrupted rotation", true);
 
   const std::string pause = PauseProgram();

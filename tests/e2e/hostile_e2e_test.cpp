@@ -370,13 +370,26 @@ void HostileRun::Run() {
     if (model_.UnitStatus(unit).first == "error") Fail(unit + " is in error");
   }
 
-  // Nothing was created for a refused relation.
+  // Nothing was created for a refused relation. What the trust model makes for the good one
+  // and for the application is expected: on PostgreSQL the application's admin role and the
+  // good database's group role (<prefix>o<oid>); on MariaDB the bookkeeping database
+  // <prefix>meta (docs/security.md).
   const std::string good_user = prefix + "r" + std::to_string(good_id);
+  std::set<std::string> expected_users{prefix + "operator", good_user};
+  std::set<std::string> expected_databases{good_db};
+  if (engine() == Engine::kPostgres) {
+    const auto oids = Names("SELECT oid::text FROM pg_catalog.pg_database WHERE datname = '" +
+                            good_db + "'");
+    if (oids.size() == 1) expected_users.insert(prefix + "o" + *oids.begin());
+    expected_users.insert(prefix + "admin");
+  } else {
+    expected_databases.insert(prefix + "meta");
+  }
   for (const auto& user : UsersWithPrefix(prefix)) {
-    if (user != prefix + "operator" && user != good_user) Fail("user " + user + " exists");
+    if (!expected_users.contains(user)) Fail("user " + user + " exists");
   }
   for (const auto& database : Databases()) {
-    if (!databases_before.contains(database) && database != good_db) {
+    if (!databases_before.contains(database) && !expected_databases.contains(database)) {
       Fail("database " + database + " was created");
     }
   }
@@ -392,8 +405,8 @@ void HostileRun::Run() {
   plan.markers = markers_;
   plan.refused_users = {prefix + "r" + std::to_string(modern.id),
                         prefix + "r" + std::to_string(legacy.id)};
-  plan.creatable = {good_db, good_user, prefix + "operator", "grantor_owner_" + good_db,
-                    "grantor_admin"};
+  plan.creatable = expected_users;
+  plan.creatable.insert(expected_databases.begin(), expected_databases.end());
   const std::vector<std::string> departures = Departures(engine(), statements, plan);
   if (!departures.empty()) {
     std::string listed;

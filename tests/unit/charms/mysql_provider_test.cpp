@@ -67,5 +67,42 @@ TEST_F(MysqlProviderTest, LegacyMysqlPublishesHostPortUserPasswordDatabase) {
   EXPECT_FALSE(engine_.GetUser(unit_bag.at("user"))->extra_roles.contains(db::ExtraRole::kSuperuser));
 }
 
+// Old mysql requirers write nothing: they are served when their unit joins, with a database of
+// their application's name; a second unit joining costs two reads and changes nothing.
+TEST_F(MysqlProviderTest, LegacyMysqlRequirerThatWritesNothingIsServedWhenItJoins) {
+  State state = Bootstrapped();
+  state.relations.push_back(DatabaseRelation(6, {}, "mysql"));
+  auto out = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationJoined, 6, "app6/0"),
+                      state);
+  ASSERT_EQ(out.exit_code, 0);
+  const auto& unit_bag = out.state.FindRelation(6)->local_unit_data;
+  EXPECT_EQ(unit_bag.at("database"), "app6");
+  EXPECT_TRUE(engine_.Login(unit_bag.at("user"), unit_bag.at("password"), "app6"));
+  EXPECT_EQ(out.state.unit_status.status, "active");
+
+  state = out.state;
+  state.FindRelation(6)->remote_units_data["app6/1"] = {};
+  out = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationJoined, 6, "app6/1"),
+                 state);
+  EXPECT_EQ(out.tools_called, (std::vector<std::string>{"state-get", "relation-get"}));
+}
+
+// A requirer application named like a reserved database (here "mysql") that writes nothing
+// falls back to that name: refused visibly, nothing created.
+TEST_F(MysqlProviderTest, LegacyFallbackToAReservedNameIsRefused) {
+  State state = Bootstrapped();
+  RelationState relation = DatabaseRelation(8, {}, "mysql");
+  relation.remote_app = "mysql";
+  relation.remote_units_data = {{"mysql/0", {}}};
+  state.relations.push_back(relation);
+  auto out = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationJoined, 8, "mysql/0"),
+                      state);
+  ASSERT_EQ(out.exit_code, 0);
+  EXPECT_EQ(out.state.unit_status.status, "blocked");
+  EXPECT_NE(out.state.unit_status.message.find("relation mysql:8"), std::string::npos)
+      << out.state.unit_status.message;
+  EXPECT_FALSE(out.state.FindRelation(8)->local_unit_data.contains("password"));
+}
+
 }  // namespace
 }  // namespace grantor::charms::testing_support
