@@ -226,6 +226,52 @@ TEST_P(HookCostTest, ARevocationKilledAtAnyToolCallConvergesWhenRetried) {
   }
 }
 
+// rotate-credentials killed at any tool call (Juju does not retry an action), then the next
+// update-status and the action run again: the published credentials log in at every stage, the
+// relation has one or two users (never zero, never a third), one secret.
+TEST_P(HookCostTest, ARotationKilledAtAnyToolCallLeavesWorkingCredentials) {
+  State integrated = Bootstrapped();
+  Cost cost;
+  integrated = Integrate(integrated, Modern(7), cost);
+  const auto rotate = [this](State state) {
+    model::ActionState action;
+    action.name = "rotate-credentials";
+    action.id = "9";
+    state.action = action;
+    return std::pair{state, testing::ActionEvent(state, "rotate-credentials")};
+  };
+  const auto [with_action, context] = rotate(integrated);
+  const auto full = RunEvent(Charm(), context, with_action);
+  ASSERT_FALSE(full.state.action->failed) << full.state.action->fail_message;
+  const int steps = static_cast<int>(full.tools_called.size());
+  ASSERT_GE(steps, 3);
+  const std::string prefix = core::InstanceNames(kModelUuid, "pg").prefix() + "r7";
+  const auto expect_consistent = [&](const State& state) {
+    EXPECT_TRUE(CanLogIn(state, 7, "shop7"));
+    const auto users = engine_.ListUsers(prefix).size();
+    EXPECT_GE(users, 1u);
+    EXPECT_LE(users, 2u);
+    const auto secrets = std::count_if(state.secrets.begin(), state.secrets.end(),
+                                       [](const auto& s) { return s.label == "database.7.user.secret"; });
+    EXPECT_EQ(secrets, 1);
+  };
+  for (int kill_at = 1; kill_at <= steps; ++kill_at) {
+    SCOPED_TRACE("killed at tool call " + std::to_string(kill_at));
+    const auto [before, event] = rotate(integrated);
+    const auto killed = testing::RunEventKilledAt(Charm(), event, before, kill_at);
+    EXPECT_NE(killed.exit_code, 0);
+    State after = killed.state;
+    after.action.reset();
+    after = RunEvent(Charm(), testing::HookEvent(after, EventKind::kUpdateStatus), after).state;
+    expect_consistent(after);
+    const auto [again, again_event] = rotate(after);
+    const auto rerun = RunEvent(Charm(), again_event, again);
+    ASSERT_EQ(rerun.exit_code, 0);
+    EXPECT_FALSE(rerun.state.action->failed) << rerun.state.action->fail_message;
+    expect_consistent(rerun.state);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, HookCostTest,
                          ::testing::Values(core::Dialect::kPostgres, core::Dialect::kMySql),
                          [](const auto& param_info) {
