@@ -13,7 +13,10 @@ constexpr int kMaxAuditEntries = 10000;
 
 std::string JoinIds(const std::vector<int>& ids) {
   std::string out;
-  for (const int id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+  for (const int id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
   return out;
 }
 
