@@ -319,7 +319,8 @@ int Run(const Options& options) {
   if (options.engine == "postgres-floor") return RunPostgresFloor(options);
   std::vector<grantor::db::EnginePtr> engines;
   for (int c = 0; c < options.connections; ++c) engines.push_back(Connect(options));
-  const std::string database = "grantor_bench";
+  // Not grantor_*: that prefix is reserved for grantor's own objects (core/naming).
+  const std::string database = "bench_credentials";
   engines.front()->EnsureDatabase(database);
 
   const auto phases = TimeRuns(
