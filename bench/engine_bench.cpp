@@ -103,10 +103,29 @@ grantor::db::ConnectionConfig AdminConfig(const Options& options, bool postgres)
   return config;
 }
 
-grantor::db::EnginePtr Connect(const Options& options) {
-  const bool postgres = options.engine == "postgres";
-  const auto config = AdminConfig(options, postgres);
+// The bench's instance prefix: its operator and group roles are named like the charm's.
+constexpr const char* kBenchPrefix = "bench_";
+
+grantor::db::EnginePtr ConnectWith(const grantor::db::ConnectionConfig& config, bool postgres) {
   return postgres ? grantor::db::ConnectPostgres(config) : grantor::db::ConnectMariaDb(config);
+}
+
+// An engine logged in as a least-privileged operator, as the charm's is: the admin makes (or
+// resets) the operator account once per process, every connection then logs in as it.
+grantor::db::EnginePtr Connect(const Options& options) {
+  static std::string operator_password;
+  const bool postgres = options.engine == "postgres";
+  auto config = AdminConfig(options, postgres);
+  config.instance_prefix = kBenchPrefix;
+  if (operator_password.empty()) {
+    operator_password = grantor::adapters::GeneratePassword();
+    ConnectWith(config, postgres)
+        ->EnsureOperator(grantor::db::OperatorSpec{std::string(kBenchPrefix) + "operator",
+                                                   operator_password, false});
+  }
+  config.user = std::string(kBenchPrefix) + "operator";
+  config.password = operator_password;
+  return ConnectWith(config, postgres);
 }
 
 double Percentile(std::vector<double> values, double fraction) {

@@ -1,9 +1,9 @@
 #include "grantor/adapters/password.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 
-#include <climits>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -18,17 +18,22 @@ constexpr std::string_view kAlphabet =
 constexpr unsigned kAcceptBelow = 256 / kAlphabet.size() * kAlphabet.size();  // 248
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 
-/// `size` bytes from the CSPRNG, wiped on destruction.
+/// `size` bytes from the kernel's CSPRNG (getrandom(2): blocks until the pool is initialised,
+/// never returns weak bytes), wiped on destruction. Not OpenSSL's RAND_bytes: that would map
+/// libcrypto (4.5 MiB) into every hook process, most of which never make a password; OpenSSL
+/// seeds from the same getrandom(2).
 class RandomBytes {
  public:
   explicit RandomBytes(std::size_t size) : bytes_(size) {
-    if (size == 0) return;
-    if (size > static_cast<std::size_t>(INT_MAX) ||
-        RAND_bytes(bytes_.data(), static_cast<int>(size)) != 1) {
-      throw std::runtime_error("the CSPRNG failed to produce random bytes");
+    std::size_t filled = 0;
+    while (filled < size) {
+      const ssize_t got = ::getrandom(bytes_.data() + filled, size - filled, 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) throw std::runtime_error("the CSPRNG failed to produce random bytes");
+      filled += static_cast<std::size_t>(got);
     }
   }
-  ~RandomBytes() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+  ~RandomBytes() { ::explicit_bzero(bytes_.data(), bytes_.size()); }
   RandomBytes(const RandomBytes&) = delete;
   RandomBytes& operator=(const RandomBytes&) = delete;
 
