@@ -1,6 +1,6 @@
 // Fuzz target: core::ParseDuration, the parser of duration values an operator writes in config
-// ("90s", "12h", "30d"). Properties: a value is accepted exactly when the text is digits and one
-// unit of s, m, h, d and the amount is within kMaxDuration (decided here independently, on the
+// ("90s", "12h", "30d", and "0" alone for zero). Properties: a value is accepted exactly when
+// the text is "0" or digits and one unit of s, m, h, d and the amount is within kMaxDuration (decided here independently, on the
 // text, without the parser's arithmetic); an accepted value is the digits times the unit; it
 // round-trips through its count of seconds; nothing overflows (UBSan watches the arithmetic).
 
@@ -32,6 +32,7 @@ std::int64_t UnitSeconds(char unit) {
 // has at most 12 digits, so that it and its product with a unit fit in 64 bits; -1 when the
 // text is not of that shape; -2 when the number is too long to be within any bound.
 std::int64_t Oracle(std::string_view text) {
+  if (text == "0") return 0;  // config's "off" (rotation-grace=0), the one value without a unit
   if (text.size() < 2 || UnitSeconds(text.back()) == 0) return -1;
   std::string_view digits = text.substr(0, text.size() - 1);
   for (const char c : digits) {

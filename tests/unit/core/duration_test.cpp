@@ -16,6 +16,10 @@ TEST(ParseDuration, ReadsEachUnit) {
   EXPECT_EQ(ParseDuration("30d"), seconds{30 * 86400});
   EXPECT_EQ(ParseDuration("0s"), seconds{0});
   EXPECT_EQ(ParseDuration("007m"), seconds{7 * 60});
+  // "0" alone is zero (rotation-grace=0, as the interface allows); other numbers need
+  // their unit.
+  EXPECT_EQ(ParseDuration("0"), seconds{0});
+  EXPECT_EQ(ParseDuration("00"), std::nullopt);
 }
 
 TEST(ParseDuration, RefusesEverythingButDigitsAndOneUnit) {
