@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +97,18 @@ std::optional<std::string> ReadCharmFile(const fs::path& path) {
   return text.str();
 }
 
+// Interface names as the ecosystem writes them (postgresql_client, cos_agent, juju-info): a
+// lower-case letter or digit first, then lower-case letters, digits, '-' and '_'. Anything else
+// (a NUL byte, say, which YAML can carry) is refused before it reaches the model's state.
+bool IsInterfaceName(const std::string& name) {
+  if (name.empty()) return false;
+  const auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  };
+  return std::all_of(name.begin(), name.end(), allowed) && name.front() != '-' &&
+         name.front() != '_';
+}
+
 void AddEndpoints(const nlohmann::json& section, const std::string& role, CharmMeta& meta) {
   if (!section.is_object()) return;
   for (const auto& [name, spec] : section.items()) {
@@ -109,6 +122,10 @@ void AddEndpoints(const nlohmann::json& section, const std::string& role, CharmM
       }
     } else {
       throw CharmError("metadata: endpoint \"" + name + "\" has no interface");
+    }
+    if (!IsInterfaceName(endpoint.interface)) {
+      throw CharmError("metadata: endpoint \"" + name +
+                       "\": the interface name must be lower-case letters, digits, - and _");
     }
     if (meta.FindEndpoint(name) != nullptr) {
       throw CharmError("metadata: endpoint \"" + name + "\" is declared more than once");
