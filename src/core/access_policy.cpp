@@ -4,15 +4,10 @@
 #include <charconv>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace grantor::core {
 namespace {
-
-std::string Trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
 
 std::vector<std::string> SplitCommas(const std::string& value) {
   std::vector<std::string> items;

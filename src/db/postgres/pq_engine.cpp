@@ -204,6 +204,8 @@ class PqEngine final : public Engine {
   std::string OperatorName() const { return config_.instance_prefix + "operator"; }
 
   DatabaseFacts ReadDatabase(pqxx::transaction_base& tx, const std::string& name) const;
+  // The same, in a statement of its own on the engine's connection.
+  DatabaseFacts ReadDatabase(const std::string& name);
   DatabaseStatus StatusOf(const DatabaseFacts& facts) const;
   void EnsureGroupRole(const std::string& role);
   void JoinRole(const std::string& role, const std::string& member);
@@ -325,12 +327,14 @@ DatabaseStatus PqEngine::StatusOf(const DatabaseFacts& facts) const {
   return DatabaseStatus::kForeign;
 }
 
+DatabaseFacts PqEngine::ReadDatabase(const std::string& name) {
+  pqxx::nontransaction tx(Admin());
+  return ReadDatabase(tx, name);
+}
+
 DatabaseStatus PqEngine::InspectDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
-  return Guard("inspect database", [&] {
-    pqxx::nontransaction tx(Admin());
-    return StatusOf(ReadDatabase(tx, name));
-  });
+  return Guard("inspect database", [&] { return StatusOf(ReadDatabase(name)); });
 }
 
 void PqEngine::EnsureGroupRole(const std::string& role) {
@@ -374,15 +378,10 @@ void PqEngine::CreateDatabase(const std::string& name) {
 void PqEngine::EnsureDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
   Guard("ensure database", [&] {
-    DatabaseFacts facts;
-    {
-      pqxx::nontransaction tx(Admin());
-      facts = ReadDatabase(tx, name);
-    }
+    DatabaseFacts facts = ReadDatabase(name);
     if (!facts.exists) {
       CreateDatabase(name);
-      pqxx::nontransaction tx(Admin());
-      facts = ReadDatabase(tx, name);
+      facts = ReadDatabase(name);
     }
     if (StatusOf(facts) != DatabaseStatus::kManaged) {
       throw DbError(ErrorKind::kAlreadyExists, "42P04",
@@ -430,11 +429,7 @@ void PqEngine::TakeOverPublicSchema(const std::string& name, const std::string& 
 void PqEngine::AdoptDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
   Guard("adopt database", [&] {
-    DatabaseFacts facts;
-    {
-      pqxx::nontransaction tx(Admin());
-      facts = ReadDatabase(tx, name);
-    }
+    const DatabaseFacts facts = ReadDatabase(name);
     if (!facts.exists) {
       throw DbError(ErrorKind::kNotFound, "3D000",
                     "adopt database: database '" + name + "' does not exist");
