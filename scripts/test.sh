@@ -16,16 +16,17 @@ cmake --build build -j"$jobs"
 cmake --build build --target charms
 
 # The sanitizer and fuzz builds compile while the tests below run (those mostly wait on hooks
-# and servers): niced, one compiler at a time, their output kept for a failure.
+# and servers): niced so the tests come first, every core once the tests are done, their output
+# kept for a failure.
 echo "== ASan + UBSan and libFuzzer builds start in the background (build/side-builds.log)"
 side_log="$(pwd)/build/side-builds.log"
 (
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGRANTOR_SANITIZE=ON \
         -DGRANTOR_WARNINGS_AS_ERRORS=ON
-  nice -n 10 cmake --build build-asan --target grantor_unit_tests -j1
+  nice -n 10 cmake --build build-asan --target grantor_unit_tests -j"$jobs"
   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DGRANTOR_FUZZ=ON \
         -DGRANTOR_BUILD_TESTS=OFF -DGRANTOR_WARNINGS_AS_ERRORS=ON
-  nice -n 10 cmake --build build-fuzz --target fuzz_targets -j1
+  nice -n 10 cmake --build build-fuzz --target fuzz_targets -j"$jobs"
 ) >"$side_log" 2>&1 &
 side_builds=$!
 # On any failure below, the background builds go too.
