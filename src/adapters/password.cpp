@@ -33,7 +33,10 @@ class RandomBytes {
       filled += static_cast<std::size_t>(got);
     }
   }
-  ~RandomBytes() { ::explicit_bzero(bytes_.data(), bytes_.size()); }
+  ~RandomBytes() {
+    // An empty vector's data() may be null, which explicit_bzero must not be given.
+    if (!bytes_.empty()) ::explicit_bzero(bytes_.data(), bytes_.size());
+  }
   RandomBytes(const RandomBytes&) = delete;
   RandomBytes& operator=(const RandomBytes&) = delete;
 
