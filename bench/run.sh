@@ -9,7 +9,9 @@
 #      1 connection (the charm's situation) and GRANTOR_BENCH_CONNECTIONS connections (threads)
 #      sharing the users, GRANTOR_BENCH_RUNS runs each (median rate over the runs); and the
 #      PostgreSQL server's own floor for the same (one bare CREATE ROLE per user).
-#   2. hooks: the grantor-postgresql charm on the local model. Requirers are bench-app
+#   2. start-up: a provider hook with nothing to do, started as the unit agent starts one (fork,
+#      exec of the charm's dispatch, wait4), against /bin/true (grantor_hook_start).
+#   3. hooks: the grantor-postgresql charm on the local model. Requirers are bench-app
 #      (bench/charms/bench-app, a 10-line sh charm). At the 1st, 100th and 1,000th live relation
 #      the probe requirer is integrated and removed GRANTOR_BENCH_REPS times and set-password is
 #      run GRANTOR_BENCH_REPS times, with the daemon off and then on; between checkpoints the
@@ -38,9 +40,20 @@ echo "== build (Release) in $build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRANTOR_BUILD_TESTS=OFF \
   -DGRANTOR_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" --target grantor-model grantor_engine_bench grantor_hook_stats \
+  grantor_hook_start \
   >/dev/null
 cmake --build "$build" --target charms >/dev/null
 gm="$build/src/app/grantor-model"
+
+echo "== start-up of a hook with nothing to do"
+start_rows=""
+for charm in grantor-postgresql grantor-mysql; do
+  start_rows+=$("$build/bench/grantor_hook_start" --charm-dir "$build/charms/$charm" --runs 500 |
+    sed "s/^| /| $charm | /")$'\n'
+done
+printf '%s' "$start_rows" >"$results/hook-start.md"
+# median wall ms of a case (column 4) for a charm, by the case's first word(s)
+start_median() { printf '%s' "$start_rows" | awk -F' [|] ' -v c="$1" -v k="$2" 'index($1, c) && index($2, k) { print $4 }'; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/grantor-bench.XXXXXX")
 env_dir="$work/env"
@@ -353,6 +366,25 @@ more; the tool-call counts are what carries over.
 
 $hook_table
 
+### Start-up of a hook with nothing to do
+
+\`grantor_hook_start\` starts the charm's \`dispatch\` as the unit agent starts a hook (fork, exec
+with the hook's environment, wait4), 500 times per case, from a small parent (so the peak RSS is
+the hook's own), with the daemon off. "Ended by dispatch": a relation hook that needs to read
+nothing (database-relation-joined); dispatch is a static executable and exits without starting
+the full binary or any hook tool. "In the full binary": a hook dispatch cannot end
+(leader-settings-changed), so it exec()s bin/<charm>, which finds nothing to do and exits without
+a tool call. The floor is /bin/true on the same machine at the same moment; "x floor" is the
+median over the floor's median. CPU is user + system time of the process as wait4 reports it.
+
+| charm | case | runs | median ms | p95 ms | CPU ms (median) | peak RSS MiB | x floor |
+|---|---|---|---|---|---|---|---|
+${start_rows%$'\n'}
+
+A relation-changed whose request was already served is decided in dispatch too, after the two
+reads it needs (state-get, relation-get): its cost is the "ended by dispatch" start-up plus those
+two tool calls (the \`database-relation-changed\` rows with 2 tool calls above).
+
 Daemon peak RSS (VmHWM of the daemon process after each checkpoint): ${daemon_rss:-the charm has no daemon option yet (not measured).}
 
 ### The daemon on vs off
@@ -381,6 +413,7 @@ Read back from the tables above by bench/run.sh.
 
 | target | measured |
 |---|---|
+| a hook with nothing to do: at most 5 ms on the charm's side (daemon off) | ended by dispatch: grantor-postgresql $(start_median grantor-postgresql "ended by dispatch") ms, grantor-mysql $(start_median grantor-mysql "ended by dispatch") ms, where /bin/true takes $(start_median grantor-postgresql floor) ms; in the full binary: $(start_median grantor-postgresql "in the full binary") ms |
 | provisioning hook under 15 ms median with the daemon | the relation-changed that issues credentials, daemon on: ${provisioning:-not measured} |
 | dispatch under 10 MB RSS | forwarder peak (k=1, daemon on): ${forwarder_rss:-?} MiB |
 | at least 1,000 PostgreSQL credentials/s through the engine | best engine rate ${pg_rate:-?}/s; the server alone (bare CREATE ROLE): ${floor_rate:-?}/s |

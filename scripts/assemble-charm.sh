@@ -60,7 +60,12 @@ is_glibc() {
   esac
   return 1
 }
-ldd "$forwarder" "$binary" "${plugins[@]}" | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
+# ldd of a static executable (the forwarder, when the toolchain links it statically) fails:
+# only dynamically linked files are asked.
+is_dynamic() { readelf -d "$1" 2>/dev/null | grep -q '(NEEDED)'; }
+dynamic=()
+for file in "$forwarder" "$binary" "${plugins[@]}"; do is_dynamic "$file" && dynamic+=("$file"); done
+ldd "${dynamic[@]}" | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
   is_glibc "$lib" || install -m 0644 "$lib" "$charm_dir/lib/$(basename "$lib")"
 done
 
@@ -69,6 +74,7 @@ bundled=$(readlink -f "$charm_dir/lib")
 loaded=("$charm_dir/dispatch" "$charm_dir/bin/$name")
 for plugin in "${plugins[@]}"; do loaded+=("$charm_dir/lib/$(basename "$plugin")"); done
 for executable in "${loaded[@]}"; do
+  is_dynamic "$executable" || continue
   ldd "$executable" | awk '/=>/ { print $3 }' | while read -r lib; do
     case "$(readlink -f "$lib" 2>/dev/null || echo "$lib")" in
       "$bundled"/*) ;;

@@ -24,6 +24,7 @@
 #include <optional>
 
 #include "grantor/adapters/audit_trail.hpp"
+#include "grantor/adapters/hook_tool_handoff.hpp"
 #include "grantor/adapters/juju_log_sink.hpp"
 #include "grantor/adapters/process_hook_tools.hpp"
 #include "grantor/charm/hook_runner.hpp"
@@ -186,7 +187,10 @@ inline int DispatchMain(int argc, char** argv, const RouterMaker& make_router,
   if (internal::StopsDaemonFirst(context.kind) && enabled_port >= 0) {
     daemon::MakeSupervisor()->Stop(launch);
   }
-  adapters::ProcessHookTools tools;
+  // The calls dispatch already made for this hook (dispatch_forwarder_main.cpp) answer this
+  // hook's first, identical calls.
+  adapters::ProcessHookTools process_tools;
+  juju::ReplayingHookTools tools(process_tools, adapters::TakeHandedOverCalls());
   juju::JujuBackend backend(tools, context);
   spdlog::set_default_logger(adapters::MakeJujuLogger(backend));
   const int exit_code =

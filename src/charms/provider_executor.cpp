@@ -18,20 +18,6 @@ namespace {
 using juju::EventKind;
 using juju::RelationRef;
 
-std::string JoinSorted(std::vector<std::string> items) {
-  std::sort(items.begin(), items.end());
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : " ") + item;
-  return out;
-}
-
-// Length-prefixed, so that no two different requests share an encoding.
-void Append(std::string& out, const std::string& value) {
-  out += std::to_string(value.size());
-  out += ':';
-  out += value;
-}
-
 }  // namespace
 
 EndpointKind KindOfEndpoint(const ProviderSpec& spec, const std::string& endpoint) {
@@ -43,20 +29,6 @@ EndpointKind KindOfEndpoint(const ProviderSpec& spec, const std::string& endpoin
     }
   }
   return EndpointKind::kOther;
-}
-
-std::string RequestDigest(const juju::Databag& remote, EndpointKind kind,
-                          const std::string& remote_app) {
-  static const std::vector<std::string> kModern{"database", "extra-user-roles",
-                                                "external-node-connectivity", "requested-secrets"};
-  static const std::vector<std::string> kLegacy{"database", "extensions", "roles"};
-  std::string encoded;
-  for (const auto& key : kind == EndpointKind::kModern ? kModern : kLegacy) {
-    const auto it = remote.find(key);
-    Append(encoded, it == remote.end() ? std::string() : it->second);
-  }
-  if (kind != EndpointKind::kModern) Append(encoded, remote_app);
-  return core::ShortDigest(encoded, 16);
 }
 
 std::string ClosestRotatePolicy(std::chrono::seconds period) {
@@ -98,7 +70,7 @@ void ProviderExecutor::RunHook() {
   const EndpointKind endpoint =
       context_.relation ? KindOfEndpoint(spec_, context_.relation->endpoint) : EndpointKind::kOther;
   const HookReads reads = ReadsFor(kind, endpoint, context_.remote_unit.empty());
-  if (!reads.ledger && !reads.remote_request && !reads.remote_units) return;
+  if (reads.Nothing()) return;  // as ProviderHookHasNothingToDo (hook_reads.hpp) foresees
   ledger_.emplace(reads.ledger ? backend_.StateGet() : juju::Databag{});
   const HookPlan plan = PlanHook(Gather(reads), *ledger_);
   if (plan.Nothing()) return;
@@ -106,23 +78,12 @@ void ProviderExecutor::RunHook() {
 }
 
 HookFacts ProviderExecutor::Gather(const HookReads& reads) {
-  HookFacts facts;
-  facts.kind = context_.kind;
-  facts.now = deps_.clock();
-  facts.secret_label = context_.secret_label;
-  if (context_.relation) {
-    facts.endpoint = KindOfEndpoint(spec_, context_.relation->endpoint);
-    if (facts.endpoint != EndpointKind::kOther) facts.relation = context_.relation;
-  }
-  if (facts.relation && reads.remote_request) {
-    hook_remote_bag_ = backend_.RelationGet(*facts.relation, context_.remote_app, juju::Scope::kApp);
-    facts.request_digest = RequestDigest(*hook_remote_bag_, facts.endpoint, context_.remote_app);
-  }
-  if (facts.relation && reads.remote_units) {
-    hook_units_ = JoinSorted(backend_.RelationList(*facts.relation));
-    facts.remote_units = hook_units_;
-  }
-  return facts;
+  const EndpointKind endpoint =
+      context_.relation ? KindOfEndpoint(spec_, context_.relation->endpoint) : EndpointKind::kOther;
+  HookReadings readings = ReadHook(reads, context_, endpoint, backend_, deps_.clock());
+  hook_remote_bag_ = std::move(readings.remote_bag);
+  hook_units_ = std::move(readings.units);
+  return readings.facts;
 }
 
 void ProviderExecutor::Execute(const HookPlan& plan) {

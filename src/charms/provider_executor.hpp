@@ -14,8 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "charms/hook_plan.hpp"
-#include "charms/ledger.hpp"
+#include "charms/plan/hook_plan.hpp"
+#include "charms/plan/hook_reading.hpp"
+#include "charms/plan/ledger.hpp"
 #include "charms/provider_parts.hpp"
 #include "grantor/charm/status_collector.hpp"
 #include "grantor/charms/provider.hpp"
@@ -158,10 +159,6 @@ class ProviderExecutor {
   std::map<int, core::Fields> local_unit_data_;
   bool full_ = false;
 };
-
-/// The request fields a digest covers, by endpoint kind, and the digest itself (16 hex digits
-/// of FNV-1a over a length-prefixed encoding, so no two requests share an encoding).
-std::string RequestDigest(const juju::Databag& remote, EndpointKind kind, const std::string& remote_app);
 
 /// The rotate policy Juju offers closest to `period` ("hourly" ... "yearly").
 std::string ClosestRotatePolicy(std::chrono::seconds period);

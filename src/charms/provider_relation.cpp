@@ -437,10 +437,7 @@ juju::Databag ProviderExecutor::RemoteRequest(const RelationRef& relation,
 
 std::string ProviderExecutor::UnitsOf(const RelationRef& relation) {
   if (context_.relation && context_.relation->id == relation.id && hook_units_) return *hook_units_;
-  std::vector<std::string> units = backend_.RelationList(relation);
-  std::sort(units.begin(), units.end());
-  std::string out;
-  for (const auto& unit : units) out += (out.empty() ? "" : " ") + unit;
+  const std::string out = JoinSorted(backend_.RelationList(relation));
   if (context_.relation && context_.relation->id == relation.id) hook_units_ = out;
   return out;
 }

@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "grantor/core/naming.hpp"
@@ -131,13 +133,24 @@ class ServerHarness {
     return config;
   }
 
+  // PostgreSQL refuses two concurrent changes of one catalog row ("tuple concurrently
+  // updated"): the cleanup's REVOKEs (DROP OWNED) can meet another test's GRANT on a shared
+  // database. Like a hook Juju retries, the cleanup is tried again; it is idempotent.
   void Cleanup() noexcept {
-    try {
-      for (const auto& user : admin_engine_->ListUsers(prefix_)) admin_engine_->DropUser(user);
-      engine_.reset();
-      Traits::DropTestObjects(*Admin(), {prefix_, instance_prefix_, other_prefix_});
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "cleanup failed: " << e.what();
+    for (int attempt = 1;; ++attempt) {
+      try {
+        for (const auto& user : admin_engine_->ListUsers(prefix_)) admin_engine_->DropUser(user);
+        engine_.reset();
+        Traits::DropTestObjects(*Admin(), {prefix_, instance_prefix_, other_prefix_});
+        return;
+      } catch (const std::exception& e) {
+        const bool concurrent = std::string(e.what()).find("concurrently") != std::string::npos;
+        if (!concurrent || attempt == 5) {
+          ADD_FAILURE() << "cleanup failed: " << e.what();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+      }
     }
   }
 

@@ -8,6 +8,11 @@
 #include <algorithm>
 #include <numeric>
 
+#include <ctime>
+
+#include "charms/plan/dispatch_decision.hpp"
+#include "charms/plan/hook_reads.hpp"
+#include "testing/fake_hook_tools.hpp"
 #include "provider_fixture.hpp"
 
 namespace grantor::charms::testing_support {
@@ -84,6 +89,36 @@ class HookCostTest : public ProviderFixture, public ::testing::WithParamInterfac
     }
     return bag.at(key == "username" && bag.contains("user") ? "user" : key);
   }
+  // The provider endpoints of this dialect's charm, as its dispatch knows them.
+  std::span<const ProviderEndpoint> Endpoints() const {
+    if (GetParam() == core::Dialect::kPostgres) return kPostgresqlEndpoints;
+    return kMysqlEndpoints;
+  }
+  // Relation 7 on `endpoint`: arrived only (no hook has run for it), or integrated (every hook
+  // of an integrate has run).
+  State WithRelation7(const ProviderEndpoint& endpoint, bool integrated) {
+    const std::string name(endpoint.name);
+    const RelationState relation =
+        name == "database" ? Modern(7) : DatabaseRelation(7, {{"database", "legacy7"}}, name);
+    State state = Bootstrapped();
+    if (!integrated) {
+      state.relations.push_back(relation);
+      return state;
+    }
+    Cost integrate;
+    return Integrate(state, relation, integrate);
+  }
+  // Every relation hook relation 7 can run (its remote unit is app7/0).
+  static std::vector<juju::HookContext> RelationHooksOf7(const State& state) {
+    std::vector<juju::HookContext> hooks;
+    for (const auto& [kind, unit] : std::vector<std::pair<EventKind, std::string>>{
+             {EventKind::kRelationCreated, ""},        {EventKind::kRelationJoined, "app7/0"},
+             {EventKind::kRelationChanged, "app7/0"},  {EventKind::kRelationChanged, ""},
+             {EventKind::kRelationDeparted, "app7/0"}, {EventKind::kRelationBroken, ""}}) {
+      hooks.push_back(testing::RelationEvent(state, kind, 7, unit));
+    }
+    return hooks;
+  }
   bool CanLogIn(const State& state, int id, const std::string& database) {
     return engine_.Login(Credential(state, id, "username"), Credential(state, id, "password"), database);
   }
@@ -155,6 +190,78 @@ TEST_P(HookCostTest, HooksWithNothingToDoReadLittleAndNeverConnect) {
   Hook(state, testing::RelationEvent(state, EventKind::kRelationChanged, 8), again);
   EXPECT_EQ(again.calls, (std::vector<std::string>{"state-get", "relation-get"}));
   EXPECT_EQ(again.connections, 0);
+}
+
+// The charms' `dispatch` forwarder ends a hook without starting the full binary when
+// ProviderHookHasNothingToDo says so. For every relation hook on every database endpoint, on a
+// relation not served yet and on one served: whenever it says so, the full charm makes no tool
+// call, no connection and no query either, so ending the hook early changes nothing.
+TEST_P(HookCostTest, HooksTheForwarderEndsAreHooksTheCharmDoesNothingIn) {
+  const auto endpoints = Endpoints();
+  int ended = 0;
+  for (const auto& endpoint : endpoints) {
+    for (const bool served : {false, true}) {
+      SCOPED_TRACE(std::string(endpoint.name) + (served ? " served" : " not served"));
+      const State state = WithRelation7(endpoint, served);
+      for (const auto& context : RelationHooksOf7(state)) {
+        if (!ProviderHookHasNothingToDo(endpoints, context)) continue;
+        ++ended;
+        const auto queries = engine_.calls().size();
+        Cost cost;
+        Hook(state, context, cost);
+        EXPECT_TRUE(cost.calls.empty()) << context.hook_name << ": " << ::testing::PrintToString(cost.calls);
+        EXPECT_EQ(cost.connections, 0) << context.hook_name;
+        EXPECT_EQ(engine_.calls().size(), queries) << context.hook_name;
+      }
+    }
+  }
+  // database: created, joined, a unit's changed, departed; db/db-admin: created, a unit's changed;
+  // mysql/mysql-root: created, a unit's changed, departed. Twice (not served, served).
+  EXPECT_EQ(ended, GetParam() == core::Dialect::kPostgres ? 2 * (4 + 2 + 2) : 2 * (4 + 3 + 3));
+}
+
+// With the daemon off, dispatch also reads what the executor reads first and plans
+// (NothingToDoAfterReading), so a relation-changed whose request was already served, or a legacy
+// join that changes no unit list, ends there too. For every relation hook on every database
+// endpoint, not served and served: when dispatch says "nothing", the full charm makes exactly
+// the calls dispatch made and nothing else (no write, no connection, no query); when it does
+// not, dispatch's calls are the first calls of the full charm, the ones the full binary answers
+// from dispatch's record (grantor/juju/hook_tool_replay.hpp).
+TEST_P(HookCostTest, WhatDispatchDecidesAfterReadingIsWhatTheCharmDoes) {
+  const auto endpoints = Endpoints();
+  int ended = 0;
+  for (const auto& endpoint : endpoints) {
+    for (const bool served : {false, true}) {
+      SCOPED_TRACE(std::string(endpoint.name) + (served ? " served" : " not served"));
+      const State state = WithRelation7(endpoint, served);
+      for (const auto& context : RelationHooksOf7(state)) {
+        testing::FakeHookTools dispatch_tools(state, context);
+        juju::JujuBackend backend(dispatch_tools, context);
+        const bool nothing = NothingToDoAfterReading(endpoints, context, backend, std::time(nullptr));
+        std::vector<std::string> dispatch_calls;
+        for (const auto& call : dispatch_tools.calls()) dispatch_calls.push_back(call.tool);
+        const auto queries = engine_.calls().size();
+        Cost cost;
+        Hook(state, context, cost);
+        if (nothing) {
+          ++ended;
+          EXPECT_EQ(cost.calls, dispatch_calls) << context.hook_name;
+          EXPECT_EQ(cost.connections, 0) << context.hook_name;
+          EXPECT_EQ(engine_.calls().size(), queries) << context.hook_name;
+        } else {
+          ASSERT_LE(dispatch_calls.size(), cost.calls.size()) << context.hook_name;
+          EXPECT_TRUE(std::equal(dispatch_calls.begin(), dispatch_calls.end(), cost.calls.begin()))
+              << context.hook_name << ": dispatch " << ::testing::PrintToString(dispatch_calls)
+              << ", charm " << ::testing::PrintToString(cost.calls);
+        }
+      }
+    }
+  }
+  // Integrated: every hook but relation-broken (3 endpoints x 5), except on db-admin, which the
+  // default configuration refuses (superuser): a refused legacy pgsql relation is tried again on
+  // each unit join or departure (2 fewer). Not integrated yet: what needs no read (database 4;
+  // db and db-admin 2 each; mysql and mysql-root 3 each).
+  EXPECT_EQ(ended, GetParam() == core::Dialect::kPostgres ? 15 - 2 + 4 + 2 + 2 : 15 + 4 + 3 + 3);
 }
 
 // The cheap path still repairs: a user dropped behind the charm's back is made again by the

@@ -1,4 +1,4 @@
-#include "charms/hook_plan.hpp"
+#include "charms/plan/hook_plan.hpp"
 
 #include <charconv>
 
@@ -10,12 +10,6 @@ using juju::EventKind;
 bool IsFullReconcile(EventKind kind) {
   return kind == EventKind::kConfigChanged || kind == EventKind::kLeaderElected ||
          kind == EventKind::kStart || kind == EventKind::kUpgradeCharm;
-}
-
-bool IsRelationEvent(EventKind kind) {
-  return kind == EventKind::kRelationCreated || kind == EventKind::kRelationJoined ||
-         kind == EventKind::kRelationChanged || kind == EventKind::kRelationDeparted ||
-         kind == EventKind::kRelationBroken;
 }
 
 void AddUnique(std::vector<int>& ids, int id) {
@@ -32,39 +26,6 @@ bool RequestChanged(const HookFacts& facts, const RelationRecord* record) {
 }
 
 }  // namespace
-
-HookReads ReadsFor(EventKind kind, EndpointKind endpoint_kind, bool app_level) {
-  HookReads reads;
-  if (IsRelationEvent(kind)) {
-    if (endpoint_kind == EndpointKind::kOther) return reads;
-    if (kind == EventKind::kRelationBroken) {
-      reads.ledger = true;
-    } else if (kind == EventKind::kRelationChanged && app_level) {
-      reads.ledger = reads.remote_request = true;
-    } else if (endpoint_kind == EndpointKind::kLegacyPgsql &&
-               (kind == EventKind::kRelationJoined || kind == EventKind::kRelationDeparted)) {
-      reads.ledger = reads.remote_units = true;  // allowed-units follows the remote units
-    } else if (endpoint_kind == EndpointKind::kLegacyMysql && kind == EventKind::kRelationJoined) {
-      // Old mysql requirers write nothing: the provider serves them when they join (the
-      // database is then the application's name). A relation already served stays as it is.
-      reads.ledger = reads.remote_request = true;
-    }
-    return reads;
-  }
-  switch (kind) {
-    case EventKind::kConfigChanged:
-    case EventKind::kLeaderElected:
-    case EventKind::kStart:
-    case EventKind::kUpgradeCharm:
-    case EventKind::kUpdateStatus:
-    case EventKind::kSecretRotate:
-      reads.ledger = true;
-      break;
-    default:
-      break;
-  }
-  return reads;
-}
 
 HookPlan PlanHook(const HookFacts& facts, const Ledger& ledger) {
   HookPlan plan;

@@ -1,4 +1,4 @@
-#include "charms/ledger.hpp"
+#include "charms/plan/ledger.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -19,20 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "charms/ledger.hpp"
+#include "charms/plan/ledger.hpp"
+#include "charms/plan/hook_reads.hpp"
 #include "grantor/juju/context.hpp"
 
 namespace grantor::charms {
-
-/// How an endpoint of the provider publishes.
-enum class EndpointKind { kModern, kLegacyPgsql, kLegacyMysql, kOther };
-
-/// What the hook must read from Juju before it can plan.
-struct HookReads {
-  bool ledger = false;          ///< state-get
-  bool remote_request = false;  ///< relation-get of the remote application's databag
-  bool remote_units = false;    ///< relation-list (legacy pgsql publishes allowed-units)
-};
 
 /// What the hook read.
 struct HookFacts {
@@ -76,10 +67,6 @@ struct HookPlan {
   }
 };
 
-
-/// What `kind` on an endpoint of `endpoint_kind` must read before planning; `app_level`: a
-/// relation-changed for the remote application's databag (no remote unit).
-HookReads ReadsFor(juju::EventKind kind, EndpointKind endpoint_kind, bool app_level);
 
 /// The plan. Pure.
 HookPlan PlanHook(const HookFacts& facts, const Ledger& ledger);

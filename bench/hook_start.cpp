@@ -1,0 +1,130 @@
+// grantor_hook_start: what a provider hook with nothing to do costs on the charm's side, that is
+// starting processes, measured the way Juju's unit agent starts a hook: fork(), exec() of the
+// charm's `dispatch` with the hook's environment, wait4().
+//
+//   grantor_hook_start --charm-dir DIR --runs N
+//
+// Prints one Markdown table row per case: median and p95 wall time, median CPU time (user +
+// system, from wait4), peak RSS (ru_maxrss) and the median wall time as a multiple of the
+// floor's. The cases:
+//   floor              /bin/true: what any process start costs on this machine
+//   dispatch ends it   database-relation-joined: dispatch decides there is nothing to do
+//   full binary        leader-settings-changed: dispatch exec()s bin/<charm>, which starts,
+//                      reads its environment, finds nothing to do (no hook-tool call) and exits
+// The tool forks from its own small process, so the RSS figures are the hook's, not a big
+// parent's. Every run must exit 0 (a hook tool cannot be reached from here: a case that called
+// one would fail and the tool says so).
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "flags.hpp"
+
+namespace {
+
+struct Options {
+  std::string charm_dir;
+  int runs = 200;
+};
+
+void Declare(CLI::App& app, Options& options) {
+  app.add_option("--charm-dir", options.charm_dir, "an assembled provider charm (build/charms/<name>)")
+      ->required();
+  app.add_option("--runs", options.runs, "runs per case")->check(CLI::Range(5, 100000));
+}
+
+struct Sample {
+  double wall_ms = 0;
+  double cpu_ms = 0;
+  double rss_kb = 0;
+};
+
+Sample RunOnce(const std::string& program, const std::vector<std::string>& env) {
+  std::vector<char*> envp;
+  std::vector<std::string> owned = env;
+  for (auto& entry : owned) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
+    ::execve(program.c_str(), argv, envp.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  if (::wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed");
+  const auto end = std::chrono::steady_clock::now();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error(program + " did not exit 0 (status " + std::to_string(status) + ")");
+  }
+  Sample sample;
+  sample.wall_ms = std::chrono::duration<double, std::milli>(end - start).count();
+  sample.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+  sample.rss_kb = static_cast<double>(usage.ru_maxrss);
+  return sample;
+}
+
+double Quantile(std::vector<double> values, double q) {
+  std::sort(values.begin(), values.end());
+  return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5)];
+}
+
+struct Case {
+  const char* label;
+  std::string program;
+  std::vector<std::string> env;
+};
+
+int Run(const Options& options) {
+  const std::string dispatch = options.charm_dir + "/dispatch";
+  const std::vector<std::string> unit{"JUJU_CHARM_DIR=" + options.charm_dir, "JUJU_UNIT_NAME=pg/0",
+                                      "JUJU_MODEL_NAME=bench", "PATH=/nonexistent"};
+  auto with = [&unit](std::vector<std::string> extra) {
+    extra.insert(extra.end(), unit.begin(), unit.end());
+    return extra;
+  };
+  const std::vector<Case> cases{
+      {"floor: /bin/true", "/bin/true", {}},
+      {"nothing to do, ended by dispatch (database-relation-joined)", dispatch,
+       with({"JUJU_DISPATCH_PATH=hooks/database-relation-joined", "JUJU_RELATION_ID=database:7",
+             "JUJU_REMOTE_APP=app", "JUJU_REMOTE_UNIT=app/0"})},
+      {"nothing to do, in the full binary (leader-settings-changed)", dispatch,
+       with({"JUJU_DISPATCH_PATH=hooks/leader-settings-changed"})},
+  };
+  double floor_ms = 0;
+  for (const auto& c : cases) {
+    RunOnce(c.program, c.env);  // warm the page cache
+    std::vector<double> wall, cpu, rss;
+    for (int i = 0; i < options.runs; ++i) {
+      const Sample s = RunOnce(c.program, c.env);
+      wall.push_back(s.wall_ms);
+      cpu.push_back(s.cpu_ms);
+      rss.push_back(s.rss_kb);
+    }
+    const double median = Quantile(wall, 0.5);
+    if (floor_ms == 0) floor_ms = median;
+    std::printf("| %s | %d | %.2f | %.2f | %.2f | %.1f | %.2f |\n", c.label, options.runs, median,
+                Quantile(wall, 0.95), Quantile(cpu, 0.5), *std::max_element(rss.begin(), rss.end()) / 1024,
+                median / floor_ms);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return grantor::bench::RunTool<Options>("grantor_hook_start",
+                                          "start-up cost of a provider hook with nothing to do",
+                                          argc, argv, Declare, Run);
+}

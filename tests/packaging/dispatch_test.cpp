@@ -1,0 +1,130 @@
+// The charms' built `dispatch` forwarders, run as Juju runs them: a hook with nothing to do
+// (src/charms/plan/hook_reads.hpp) ends in dispatch with exit 0 and never starts the full
+// binary; every other hook exec()s bin/<charm> with the same argv and environment. The full
+// binary is replaced here by a script that records that it ran, so what is asserted is only
+// dispatch's own decision.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace grantor::packaging {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kCharms = GRANTOR_CHARMS_DIR;
+
+class DispatchTest : public ::testing::Test {
+ protected:
+  // <dir>/charm/: a copy of `charm`'s dispatch beside a bin/ whose only file records that it
+  // ran and exits 3. The unit's daemon files would be in <dir> (beside the charm directory).
+  void Install(const std::string& charm) {
+    if (!dir_.empty()) fs::remove_all(dir_);
+    char pattern[] = "/tmp/grantor-dispatch-XXXXXX";
+    dir_ = ::mkdtemp(pattern);
+    fs::create_directories(Charm() / "bin");
+    fs::copy_file(kCharms / charm / "dispatch", Charm() / "dispatch");
+    const fs::path full = Charm() / "bin" / charm;
+    std::ofstream(full) << "#!/bin/sh\necho \"$0 $*\" > \"" << (dir_ / "ran").string()
+                        << "\"\nexit 3\n";
+    fs::permissions(full, fs::perms::owner_all);
+  }
+  fs::path Charm() const { return dir_ / "charm"; }
+  ~DispatchTest() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  // Runs dispatch with exactly `env` (plus PATH); returns its exit status.
+  int Run(const std::map<std::string, std::string>& env) {
+    std::vector<std::string> entries{"PATH=/usr/bin:/bin", "JUJU_CHARM_DIR=" + Charm().string(),
+                                     "JUJU_UNIT_NAME=grantor/0", "JUJU_MODEL_NAME=m"};
+    for (const auto& [key, value] : env) entries.push_back(key + "=" + value);
+    std::vector<char*> envp;
+    for (auto& entry : entries) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    const std::string program = (Charm() / "dispatch").string();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
+      ::execve(program.c_str(), argv, envp.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  bool FullBinaryRan() const { return fs::exists(dir_ / "ran"); }
+  void Forget() { fs::remove(dir_ / "ran"); }
+
+  static std::map<std::string, std::string> Relation(const std::string& hook, const std::string& id,
+                                                     const std::string& unit) {
+    std::map<std::string, std::string> env{{"JUJU_DISPATCH_PATH", "hooks/" + hook},
+                                           {"JUJU_RELATION_ID", id},
+                                           {"JUJU_REMOTE_APP", "app"}};
+    if (!unit.empty()) env["JUJU_REMOTE_UNIT"] = unit;
+    return env;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(DispatchTest, HooksWithNothingToDoEndInDispatch) {
+  for (const std::string charm : {"grantor-postgresql", "grantor-mysql"}) {
+    SCOPED_TRACE(charm);
+    Install(charm);
+    for (const auto& env : {Relation("database-relation-created", "database:4", ""),
+                            Relation("database-relation-joined", "database:4", "app/0"),
+                            Relation("database-relation-changed", "database:4", "app/0"),
+                            Relation("database-relation-departed", "database:4", "app/0")}) {
+      EXPECT_EQ(Run(env), 0) << env.at("JUJU_DISPATCH_PATH");
+      EXPECT_FALSE(FullBinaryRan()) << env.at("JUJU_DISPATCH_PATH");
+    }
+  }
+}
+
+TEST_F(DispatchTest, EveryOtherHookRunsTheFullBinary) {
+  Install("grantor-postgresql");
+  const std::vector<std::map<std::string, std::string>> hooks{
+      Relation("database-relation-changed", "database:4", ""),  // the request may have changed
+      Relation("database-relation-broken", "database:4", ""),
+      Relation("db-relation-joined", "db:5", "app/0"),  // legacy pgsql publishes allowed-units
+      Relation("cos-agent-relation-joined", "cos-agent:6", "agent/0"),
+      Relation("grantor-peers-relation-joined", "grantor-peers:1", "grantor/1"),
+      {{"JUJU_DISPATCH_PATH", "hooks/update-status"}},
+      {{"JUJU_DISPATCH_PATH", "actions/get-password"}, {"JUJU_ACTION_NAME", "get-password"}},
+      // An environment Juju would never give: the full binary reports it.
+      Relation("database-relation-joined", "db:4", "app/0"),
+  };
+  for (const auto& env : hooks) {
+    Forget();
+    EXPECT_EQ(Run(env), 3) << env.at("JUJU_DISPATCH_PATH");
+    EXPECT_TRUE(FullBinaryRan()) << env.at("JUJU_DISPATCH_PATH");
+  }
+}
+
+TEST_F(DispatchTest, WithTheDaemonEnabledEveryHookGoesOnAsBefore) {
+  Install("grantor-postgresql");
+  // Enabled but not listening: dispatch cannot hand the hook over, so the full binary runs it
+  // (and restarts the daemon); the daemon's metrics count every hook it takes.
+  std::ofstream(dir_ / "grantor-daemon.enabled") << "9171\n";
+  EXPECT_EQ(Run(Relation("database-relation-joined", "database:4", "app/0")), 3);
+  EXPECT_TRUE(FullBinaryRan());
+}
+
+TEST_F(DispatchTest, DataIntegratorKnowsNoProviderEndpoint) {
+  Install("grantor-data-integrator");
+  EXPECT_EQ(Run(Relation("postgresql-relation-joined", "postgresql:4", "pg/0")), 3);
+  EXPECT_TRUE(FullBinaryRan());
+}
+
+}  // namespace
+}  // namespace grantor::packaging
