@@ -76,9 +76,13 @@ bool IsUtf8(const std::string& text) {
 }
 
 // Parses the text of the charm file `name` (named in error messages). Like Juju's YAML parser,
-// refuses text that is not UTF-8.
+// refuses text that is not UTF-8, and text with a NUL byte, which YAML's character set excludes
+// (yaml-cpp reads on past one and can return strings that are not UTF-8).
 nlohmann::json ParseYaml(const std::string& name, const std::string& text) {
   if (!IsUtf8(text)) throw CharmError("cannot parse " + name + ": invalid UTF-8");
+  if (text.find('\0') != std::string::npos) {
+    throw CharmError("cannot parse " + name + ": a NUL byte is not allowed in YAML");
+  }
   try {
     long nodes = 0;
     return YamlToJson(YAML::Load(text), 0, nodes);

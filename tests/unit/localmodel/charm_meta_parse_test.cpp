@@ -48,6 +48,13 @@ TEST(ParseCharmMeta, RefusesTextThatIsNotUtf8) {
   EXPECT_THROW(ParseCharmMeta(Charm("name: \xff\n")), CharmError);
 }
 
+// YAML's character set has no NUL; yaml-cpp reads on past one and returned a name that was not
+// UTF-8 (found by the long fuzz run, tests/fuzz/corpus/charm_meta/regression-nul-in-yaml).
+TEST(ParseCharmMeta, RefusesANulByte) {
+  EXPECT_THROW(ParseCharmMeta(Charm(std::string("name: d\x1b\0_b\n", 12))), CharmError);
+  EXPECT_THROW(ParseCharmMeta(Charm("name: x\n", std::string("options: {}\n\0", 14))), CharmError);
+}
+
 TEST(ParseCharmMeta, RefusesWrongTypesWithACharmError) {
   EXPECT_THROW(ParseCharmMeta(Charm("name: x\n", "options:\n  o:\n    type: [list]\n")),
                CharmError);
