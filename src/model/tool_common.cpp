@@ -95,6 +95,9 @@ Databag ReadSettingsFile(ToolEnv& env, const std::string& path) {
   }
   // yaml.v2 refuses input that is not UTF-8 (one message for every such input here).
   if (ValidUtf8(text) != text) throw RunError("yaml: invalid leading UTF-8 octet");
+  // yaml.v2 refuses control characters, NUL among them; yaml-cpp reads on past a NUL and can
+  // return strings that are not UTF-8 (found by the long fuzz run, jujuc_request).
+  if (text.find('\0') != std::string::npos) throw RunError("yaml: control characters are not allowed");
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -9,7 +9,8 @@
 # build-fuzz/fuzz-artifacts/. Prints a table of figures (CPU time, executions, corpus, findings)
 # and writes it to docs/security.md between its fuzz-run markers, like bench/run.sh writes
 # docs/performance.md; GRANTOR_FUZZ_NO_DOCS=1 leaves the docs alone. Exits 1 when a target found
-# something. GRANTOR_FUZZ_TARGETS="a b" runs only those targets.
+# something. GRANTOR_FUZZ_TARGETS="a b" runs only those targets. GRANTOR_FUZZ_REPORT_ONLY=1 runs
+# nothing and writes the table again from the last run's results (build-fuzz/fuzz-results).
 #
 # A finding is a crash, leak, out-of-memory or timeout artifact; slow-unit artifacts are not.
 # libFuzzer's -timeout counts wall-clock time, and a fuzzer at nice 19 on a busy machine can wait
@@ -26,14 +27,19 @@ build="$root/build-fuzz"
 docs="$root/docs/security.md"
 results="$build/fuzz-results"
 
+report_only=${GRANTOR_FUZZ_REPORT_ONLY:-0}
+if [ "$report_only" != 1 ]; then
 echo "== build (clang-14, libFuzzer + ASan + UBSan) in $build"
 cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DGRANTOR_FUZZ=ON -DGRANTOR_BUILD_TESTS=OFF \
   -DGRANTOR_WARNINGS_AS_ERRORS=ON >/dev/null
 cmake --build "$build" --target fuzz_targets -j"$(nproc)" >/dev/null
+fi
 
 targets=${GRANTOR_FUZZ_TARGETS:-$(sed -n 's/^grantor_fuzz_target(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt)}
-rm -rf "$results"
-mkdir -p "$results" "$build/fuzz-artifacts"
+if [ "$report_only" != 1 ]; then
+  rm -rf "$results"
+  mkdir -p "$results" "$build/fuzz-artifacts"
+fi
 
 # The finding artifacts of a target (crash-, leak-, oom-, timeout-; not slow-unit-).
 findings_of() {
@@ -74,11 +80,13 @@ run_target() {
   )
 }
 
-for target in $targets; do
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-  run_target "$target" &
-done
-wait
+if [ "$report_only" != 1 ]; then
+  for target in $targets; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    run_target "$target" &
+  done
+  wait
+fi
 
 # CPU seconds (user + system) from a `times` output file.
 cpu_seconds() {
@@ -99,7 +107,8 @@ for target in $targets; do
   corpus=$(find "$build/fuzz-work/$target" "tests/fuzz/corpus/$target" -type f | wc -l)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
   recheck_timeouts "$target"
-  starved=$(cat "$results/$target.starved" 2>/dev/null | wc -l)
+  starved=0
+  [ -f "$results/$target.starved" ] && starved=$(wc -l <"$results/$target.starved")
   findings=$(($(findings_of "$target" | wc -l) - $(cat "$results/$target.before")))
   if [ "$status" -ne 0 ] && [ "$findings" -eq 0 ] && [ "$starved" -gt 0 ]; then
     echo "$target stopped at a timeout that was CPU starvation (the input runs in time alone)"

@@ -311,6 +311,11 @@ TEST(RelationToolsTest, RelationSetStoresValidUtf8Only) {
   result = tools.Call("relation-set", {"-r", "3", "--file", "-"}, "n: \"a\\0b\"\n");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(tools.state().relations[0].local_unit_data.at("n"), std::string("a\0b", 3));
+  // A raw NUL byte in the file is a control character yaml.v2 refuses (escaped, as above, it
+  // travels).
+  ExpectError(tools.Call("relation-set", {"-r", "3", "--file", "-"}, std::string("m: a\0\xc6\xa1\n", 9)),
+              1, "yaml: control characters are not allowed");
+  EXPECT_EQ(tools.state().relations[0].local_unit_data.count("m"), 0u);
 }
 
 TEST(RelationToolsTest, RelationSetFormatIsDeprecatedButAccepted) {
