@@ -12,8 +12,10 @@
 // full binary would do nothing (no write, no database connection), it exits 0 and the full
 // binary never starts; otherwise the hook-tool calls it made are handed to the full binary
 // (grantor/adapters/hook_tool_handoff.hpp), which answers its first, identical calls from them,
-// so the hook makes every call once. When the unit's daemon is enabled (grantor-daemon.enabled exists) and the hook is
-// not a lifecycle hook (daemon::IsLifecycleHook), the hook's whole environment goes to the
+// so the hook makes every call once.
+//
+// When the unit's daemon is enabled (grantor-daemon.enabled exists) and the hook is not a
+// lifecycle hook (daemon::IsLifecycleHook), the hook's whole environment goes to the
 // daemon; if it accepts within daemon::kAcceptTimeout, the log lines it returns are printed on
 // stderr and its exit status is ours. A daemon that accepted and then died gives exit 1 (the
 // hook fails; Juju retries it; the handlers are never run a second time here). In every other
@@ -23,8 +25,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -94,7 +96,6 @@ bool NothingToDo(const Environment& env) {
     return false;
   }
   const auto& endpoints = grantor::charms::GRANTOR_DISPATCH_ENDPOINTS;
-  if (grantor::charms::ProviderHookHasNothingToDo(endpoints, context)) return true;
   grantor::adapters::ProcessHookTools process_tools;
   grantor::juju::RecordingHookTools tools(process_tools);
   grantor::juju::JujuBackend backend(tools, context);

@@ -72,14 +72,12 @@ void ProviderExecutor::RunHook() {
   const HookReads reads = ReadsFor(kind, endpoint, context_.remote_unit.empty());
   if (reads.Nothing()) return;  // as ProviderHookHasNothingToDo (hook_reads.hpp) foresees
   ledger_.emplace(reads.ledger ? backend_.StateGet() : juju::Databag{});
-  const HookPlan plan = PlanHook(Gather(reads), *ledger_);
+  const HookPlan plan = PlanHook(Gather(reads, endpoint), *ledger_);
   if (plan.Nothing()) return;
   Execute(plan);
 }
 
-HookFacts ProviderExecutor::Gather(const HookReads& reads) {
-  const EndpointKind endpoint =
-      context_.relation ? KindOfEndpoint(spec_, context_.relation->endpoint) : EndpointKind::kOther;
+HookFacts ProviderExecutor::Gather(const HookReads& reads, EndpointKind endpoint) {
   HookReadings readings = ReadHook(reads, context_, endpoint, backend_, deps_.clock());
   hook_remote_bag_ = std::move(readings.remote_bag);
   hook_units_ = std::move(readings.units);

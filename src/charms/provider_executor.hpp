@@ -51,7 +51,7 @@ class ProviderExecutor {
 
  private:
   // --- hook flow (provider_executor.cpp) ----------------------------------------------------
-  HookFacts Gather(const HookReads& reads);
+  HookFacts Gather(const HookReads& reads, EndpointKind endpoint);
   void Execute(const HookPlan& plan);
   void ReconcileAsLeader(const HookPlan& plan, charm::StatusCollector& status);
   void Finish(charm::StatusCollector& status);
