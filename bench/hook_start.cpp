@@ -8,9 +8,13 @@
 // system, from wait4), peak RSS (ru_maxrss) and the median wall time as a multiple of the
 // floor's. The cases:
 //   floor              /bin/true: what any process start costs on this machine
-//   dispatch ends it   database-relation-joined: dispatch decides there is nothing to do
-//   full binary        leader-settings-changed: dispatch exec()s bin/<charm>, which starts,
-//                      reads its environment, finds nothing to do (no hook-tool call) and exits
+//   dispatch ends it   database-relation-joined (a relation hook that needs to read nothing)
+//                      and leader-settings-changed (a hook the provider never acts on):
+//                      dispatch decides there is nothing to do
+//   full binary        bin/<charm> itself, started for leader-settings-changed (which dispatch
+//                      would have ended): it starts, reads its environment, finds nothing to do
+//                      (no hook-tool call) and exits. Every hook with work to do pays this
+//                      start-up (after dispatch's) before its own work.
 // The tool forks from its own small process, so the RSS figures are the hook's, not a big
 // parent's. Every run must exit 0 (a hook tool cannot be reached from here: a case that called
 // one would fail and the tool says so).
@@ -22,6 +26,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -86,6 +91,16 @@ struct Case {
   std::vector<std::string> env;
 };
 
+// The charm's full binary: the one entry of <charm dir>/bin.
+std::string FullBinary(const Options& options) {
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(options.charm_dir + "/bin")) {
+    entries.push_back(entry.path().string());
+  }
+  if (entries.size() != 1) throw std::runtime_error(options.charm_dir + "/bin: not one binary");
+  return entries.front();
+}
+
 int Run(const Options& options) {
   const std::string dispatch = options.charm_dir + "/dispatch";
   const std::vector<std::string> unit{"JUJU_CHARM_DIR=" + options.charm_dir, "JUJU_UNIT_NAME=pg/0",
@@ -99,7 +114,9 @@ int Run(const Options& options) {
       {"nothing to do, ended by dispatch (database-relation-joined)", dispatch,
        with({"JUJU_DISPATCH_PATH=hooks/database-relation-joined", "JUJU_RELATION_ID=database:7",
              "JUJU_REMOTE_APP=app", "JUJU_REMOTE_UNIT=app/0"})},
-      {"nothing to do, in the full binary (leader-settings-changed)", dispatch,
+      {"nothing to do, ended by dispatch (leader-settings-changed)", dispatch,
+       with({"JUJU_DISPATCH_PATH=hooks/leader-settings-changed"})},
+      {"the full binary's start-up (run directly for leader-settings-changed)", FullBinary(options),
        with({"JUJU_DISPATCH_PATH=hooks/leader-settings-changed"})},
   };
   double floor_ms = 0;

@@ -371,11 +371,15 @@ $hook_table
 \`grantor_hook_start\` starts the charm's \`dispatch\` as the unit agent starts a hook (fork, exec
 with the hook's environment, wait4), 500 times per case, from a small parent (so the peak RSS is
 the hook's own), with the daemon off. "Ended by dispatch": a relation hook that needs to read
-nothing (database-relation-joined); dispatch is a static executable and exits without starting
-the full binary or any hook tool. "In the full binary": a hook dispatch cannot end
-(leader-settings-changed), so it exec()s bin/<charm>, which finds nothing to do and exits without
-a tool call. The floor is /bin/true on the same machine at the same moment; "x floor" is the
-median over the floor's median. CPU is user + system time of the process as wait4 reports it.
+nothing (database-relation-joined) and a hook the provider never acts on
+(leader-settings-changed; secret-changed, secret-expired, stop and remove are the same);
+dispatch is a static executable and exits without starting the full binary or any hook tool.
+"The full binary's start-up": \`bin/<charm>\` itself, started for leader-settings-changed (a
+hook dispatch would have ended, so no hook reaches the full binary with nothing to do); it finds
+nothing to do and exits without a tool call: what every hook with work to do pays, after
+dispatch, before that work. The floor is /bin/true on the same machine at the same moment; "x
+floor" is the median over the floor's median. CPU is user + system time of the process as wait4
+reports it.
 
 | charm | case | runs | median ms | p95 ms | CPU ms (median) | peak RSS MiB | x floor |
 |---|---|---|---|---|---|---|---|
@@ -415,7 +419,7 @@ Read back from the tables above by bench/run.sh.
 
 | target | measured |
 |---|---|
-| a hook with nothing to do: at most 5 ms on the charm's side (daemon off) | ended by dispatch: grantor-postgresql $(start_median grantor-postgresql "ended by dispatch") ms, grantor-mysql $(start_median grantor-mysql "ended by dispatch") ms, where /bin/true takes $(start_median grantor-postgresql floor) ms; in the full binary: $(start_median grantor-postgresql "in the full binary") ms |
+| a hook with nothing to do: at most 5 ms on the charm's side (daemon off) | ended by dispatch: database-relation-joined grantor-postgresql $(start_median grantor-postgresql "(database-relation-joined)") ms, grantor-mysql $(start_median grantor-mysql "(database-relation-joined)") ms; leader-settings-changed grantor-postgresql $(start_median grantor-postgresql "(leader-settings-changed)") ms, grantor-mysql $(start_median grantor-mysql "(leader-settings-changed)") ms; /bin/true takes $(start_median grantor-postgresql floor) ms. The full binary's start-up (hooks with work to do): $(start_median grantor-postgresql "start-up") ms |
 | provisioning hook under 15 ms median with the daemon | the relation-changed that issues credentials, daemon on: ${provisioning:-not measured} |
 | dispatch under 10 MB RSS | forwarder peak (k=1, daemon on): ${forwarder_rss:-?} MiB |
 | at least 1,000 PostgreSQL credentials/s through the engine | best engine rate ${pg_rate:-?}/s; the server alone (bare CREATE ROLE): ${floor_rate:-?}/s |

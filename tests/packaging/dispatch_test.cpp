@@ -74,6 +74,12 @@ class DispatchTest : public ::testing::Test {
     return env;
   }
 
+  static std::map<std::string, std::string> Secret(const std::string& hook) {
+    return {{"JUJU_DISPATCH_PATH", "hooks/" + hook},
+            {"JUJU_SECRET_ID", "secret://0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b/d1ae3kmn6sm5q5ocb3og"},
+            {"JUJU_SECRET_REVISION", "2"}};
+  }
+
   fs::path dir_;
 };
 
@@ -84,7 +90,13 @@ TEST_F(DispatchTest, HooksWithNothingToDoEndInDispatch) {
     for (const auto& env : {Relation("database-relation-created", "database:4", ""),
                             Relation("database-relation-joined", "database:4", "app/0"),
                             Relation("database-relation-changed", "database:4", "app/0"),
-                            Relation("database-relation-departed", "database:4", "app/0")}) {
+                            Relation("database-relation-departed", "database:4", "app/0"),
+                            // hooks the provider never acts on
+                            std::map<std::string, std::string>{
+                                {"JUJU_DISPATCH_PATH", "hooks/leader-settings-changed"}},
+                            Secret("secret-changed"), Secret("secret-expired"),
+                            std::map<std::string, std::string>{{"JUJU_DISPATCH_PATH", "hooks/stop"}},
+                            std::map<std::string, std::string>{{"JUJU_DISPATCH_PATH", "hooks/remove"}}}) {
       EXPECT_EQ(Run(env), 0) << env.at("JUJU_DISPATCH_PATH");
       EXPECT_FALSE(FullBinaryRan()) << env.at("JUJU_DISPATCH_PATH");
     }
@@ -100,6 +112,9 @@ TEST_F(DispatchTest, EveryOtherHookRunsTheFullBinary) {
       Relation("cos-agent-relation-joined", "cos-agent:6", "agent/0"),
       Relation("grantor-peers-relation-joined", "grantor-peers:1", "grantor/1"),
       {{"JUJU_DISPATCH_PATH", "hooks/update-status"}},
+      {{"JUJU_DISPATCH_PATH", "hooks/leader-elected"}},
+      Secret("secret-remove"),  // the leader removes a revision nobody tracks
+      Secret("secret-rotate"),
       {{"JUJU_DISPATCH_PATH", "actions/get-password"}, {"JUJU_ACTION_NAME", "get-password"}},
       // An environment Juju would never give: the full binary reports it.
       Relation("database-relation-joined", "db:4", "app/0"),
@@ -117,6 +132,9 @@ TEST_F(DispatchTest, WithTheDaemonEnabledEveryHookGoesOnAsBefore) {
   // (and restarts the daemon); the daemon's metrics count every hook it takes.
   std::ofstream(dir_ / "grantor-daemon.enabled") << "9171\n";
   EXPECT_EQ(Run(Relation("database-relation-joined", "database:4", "app/0")), 3);
+  EXPECT_TRUE(FullBinaryRan());
+  Forget();
+  EXPECT_EQ(Run({{"JUJU_DISPATCH_PATH", "hooks/stop"}}), 3);  // which stops the daemon
   EXPECT_TRUE(FullBinaryRan());
 }
 

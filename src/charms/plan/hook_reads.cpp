@@ -11,6 +11,19 @@ bool IsRelationEvent(EventKind kind) {
          kind == EventKind::kRelationBroken;
 }
 
+// Hooks the provider charms never act on. leader-settings-changed: grantor keeps no leader
+// settings (Juju 3 still runs the hook when leader-set is used; grantor never uses it).
+// secret-changed: the provider reads every secret it consumes (the operator's admin credentials)
+// with --refresh whenever it uses it, so a new revision needs nothing until then.
+// secret-expired: grantor sets no expiry on the secrets it owns. stop and remove: a departing
+// unit's relations were revoked in relation-broken, which Juju runs first; the unit's daemon,
+// when it runs, is stopped by the full binary, and dispatch ends no hook while it is enabled.
+bool NeverActedOn(EventKind kind) {
+  return kind == EventKind::kLeaderSettingsChanged || kind == EventKind::kSecretChanged ||
+         kind == EventKind::kSecretExpired || kind == EventKind::kStop ||
+         kind == EventKind::kRemove;
+}
+
 }  // namespace
 
 HookReads ReadsFor(EventKind kind, EndpointKind endpoint_kind, bool app_level) {
@@ -55,7 +68,9 @@ EndpointKind KindAmong(std::span<const ProviderEndpoint> endpoints, std::string_
 
 bool ProviderHookHasNothingToDo(std::span<const ProviderEndpoint> endpoints,
                                 const juju::HookContext& context) {
-  if (!context.relation || !IsRelationEvent(context.kind)) return false;
+  if (endpoints.empty()) return false;  // not a provider charm
+  if (!context.relation) return NeverActedOn(context.kind);
+  if (!IsRelationEvent(context.kind)) return false;
   const EndpointKind kind = KindAmong(endpoints, context.relation->endpoint);
   if (kind == EndpointKind::kOther) return false;
   return ReadsFor(context.kind, kind, context.remote_unit.empty()).Nothing();

@@ -50,11 +50,14 @@ inline constexpr ProviderEndpoint kMysqlEndpoints[] = {
 /// The kind of `endpoint` among `endpoints` (kOther when it is none of them).
 EndpointKind KindAmong(std::span<const ProviderEndpoint> endpoints, std::string_view endpoint);
 
-/// True when the hook `context` describes is a relation hook on one of `endpoints` that needs
-/// to read nothing (ReadsFor), which means the provider does nothing in it: no hook-tool call,
-/// no database connection, no status change. Such a hook's only handler in the provider charms
-/// is the executor, which returns at once for it; hooks on any other endpoint (cos-agent, ...),
-/// lifecycle, secret and action hooks are never "nothing" here.
+/// True when the provider does nothing in the hook `context` describes (no hook-tool call, no
+/// database connection, no status change): a relation hook on one of `endpoints` that needs to
+/// read nothing (ReadsFor), or leader-settings-changed, secret-changed, secret-expired, stop or
+/// remove, which the provider charms never act on (the daemon aside: the caller asks only when
+/// the unit's daemon is off). Such a hook's only handler in the provider charms is the
+/// executor, which returns at once for it. Hooks on any other endpoint (cos-agent, ...), install,
+/// start, config-changed, upgrade-charm, update-status, leader-elected, secret-rotate,
+/// secret-remove, actions and hooks grantor does not model are never "nothing" here.
 bool ProviderHookHasNothingToDo(std::span<const ProviderEndpoint> endpoints,
                                 const juju::HookContext& context);
 

@@ -249,6 +249,44 @@ TEST_P(HookCostTest, WhatDispatchDecidesAfterReadingIsWhatTheCharmDoes) {
             GetParam() == core::Dialect::kPostgres ? 2 * (4 + 2 + 2) : 2 * (4 + 3 + 3));
 }
 
+// Hooks that are not relation hooks end in dispatch only when the provider never acts on them
+// (leader-settings-changed, secret-changed, secret-expired, stop, remove): on a leader and on
+// another unit, with a relation served, the full charm then makes no tool call, no connection
+// and no query, and leaves the state as it was. Every other hook goes to the full binary.
+TEST_P(HookCostTest, OnlyHooksTheProviderNeverActsOnEndWithoutARelation) {
+  const auto endpoints = Endpoints();
+  for (const bool leader : {true, false}) {
+    SCOPED_TRACE(leader ? "leader" : "not leader");
+    State state = WithRelation7(endpoints[0], true);
+    state.leader = leader;
+    std::vector<std::string> ended;
+    for (const EventKind kind :
+         {EventKind::kInstall, EventKind::kStart, EventKind::kStop, EventKind::kRemove,
+          EventKind::kConfigChanged, EventKind::kUpgradeCharm, EventKind::kUpdateStatus,
+          EventKind::kLeaderElected, EventKind::kLeaderSettingsChanged, EventKind::kSecretChanged,
+          EventKind::kSecretRotate, EventKind::kSecretRemove, EventKind::kSecretExpired,
+          EventKind::kOther}) {
+      juju::HookContext context = testing::HookEvent(state, kind);
+      if (kind == EventKind::kSecretChanged || kind == EventKind::kSecretExpired) {
+        context.secret_id = state.secrets.front().id;
+        context.secret_revision = 1;
+      }
+      if (!ProviderHookHasNothingToDo(endpoints, context)) continue;
+      ended.push_back(context.hook_name);
+      const auto queries = engine_.calls().size();
+      Cost cost;
+      const State out = Hook(state, context, cost);
+      EXPECT_TRUE(cost.calls.empty()) << context.hook_name << ": " << ::testing::PrintToString(cost.calls);
+      EXPECT_EQ(cost.connections, 0) << context.hook_name;
+      EXPECT_EQ(engine_.calls().size(), queries) << context.hook_name;
+      EXPECT_EQ(out.unit_status.status, state.unit_status.status) << context.hook_name;
+      EXPECT_EQ(out.relations, state.relations) << context.hook_name;
+    }
+    EXPECT_EQ(ended, (std::vector<std::string>{"stop", "remove", "leader-settings-changed",
+                                               "secret-changed", "secret-expired"}));
+  }
+}
+
 // The cheap path still repairs: a user dropped behind the charm's back is made again by the
 // safety net (update-status), with the password that is published.
 TEST_P(HookCostTest, AUserDroppedByHandIsRepairedOnUpdateStatus) {

@@ -72,7 +72,7 @@ juju::HookContext Relation(EventKind kind, const std::string& endpoint, const st
   return context;
 }
 
-TEST(HookReadsTest, OnlyRelationHooksThatReadNothingAreNothing) {
+TEST(HookReadsTest, RelationHooksThatReadNothingAndHooksNeverActedOnAreNothing) {
   const std::span<const ProviderEndpoint> pg = kPostgresqlEndpoints;
   const std::span<const ProviderEndpoint> my = kMysqlEndpoints;
   // The requirer's unit arriving, leaving or writing its own databag: nothing to do.
@@ -91,9 +91,19 @@ TEST(HookReadsTest, OnlyRelationHooksThatReadNothingAreNothing) {
   EXPECT_FALSE(ProviderHookHasNothingToDo(pg, Relation(EventKind::kRelationJoined, "cos-agent", "app/0")));
   EXPECT_FALSE(ProviderHookHasNothingToDo(pg, Relation(EventKind::kRelationJoined, "mysql", "app/0")));
   EXPECT_FALSE(ProviderHookHasNothingToDo({}, Relation(EventKind::kRelationJoined, "database", "app/0")));
-  // Not relation hooks at all.
-  for (const EventKind kind : {EventKind::kInstall, EventKind::kUpdateStatus, EventKind::kSecretChanged,
-                               EventKind::kAction, EventKind::kOther}) {
+  // Not relation hooks: only the ones the provider never acts on, and only for a provider.
+  for (const EventKind kind : {EventKind::kLeaderSettingsChanged, EventKind::kSecretChanged,
+                               EventKind::kSecretExpired, EventKind::kStop, EventKind::kRemove}) {
+    juju::HookContext context;
+    context.kind = kind;
+    EXPECT_TRUE(ProviderHookHasNothingToDo(pg, context)) << juju::EventKindName(kind);
+    EXPECT_TRUE(ProviderHookHasNothingToDo(my, context)) << juju::EventKindName(kind);
+    EXPECT_FALSE(ProviderHookHasNothingToDo({}, context)) << juju::EventKindName(kind);
+  }
+  for (const EventKind kind :
+       {EventKind::kInstall, EventKind::kStart, EventKind::kConfigChanged, EventKind::kUpgradeCharm, EventKind::kUpdateStatus,
+        EventKind::kLeaderElected, EventKind::kSecretRotate, EventKind::kSecretRemove,
+        EventKind::kAction, EventKind::kOther}) {
     juju::HookContext context;
     context.kind = kind;
     EXPECT_FALSE(ProviderHookHasNothingToDo(pg, context)) << juju::EventKindName(kind);
