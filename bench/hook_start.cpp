@@ -15,6 +15,11 @@
 //                      would have ended): it starts, reads its environment, finds nothing to do
 //                      (no hook-tool call) and exits. Every hook with work to do pays this
 //                      start-up (after dispatch's) before its own work.
+//   libraries alone    grantor_load_library (beside this tool, C library only) loading the
+//                      charm's bundled client library (lib/libpq.so.5 or lib/libmariadb.so.3)
+//                      and then its engine plugin (lib/libgrantor-engine-<engine>.so, which
+//                      adds the C++ client and runtime), and nothing else: the part of a
+//                      connecting hook's peak RSS that comes with the libraries
 // The tool forks from its own small process, so the RSS figures are the hook's, not a big
 // parent's. Every run must exit 0 (a hook tool cannot be reached from here: a case that called
 // one would fail and the tool says so).
@@ -29,6 +34,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "flags.hpp"
@@ -86,7 +92,7 @@ double Quantile(std::vector<double> values, double q) {
 }
 
 struct Case {
-  const char* label;
+  std::string label;
   std::string program;
   std::vector<std::string> env;
 };
@@ -101,6 +107,24 @@ std::string FullBinary(const Options& options) {
   return entries.front();
 }
 
+// grantor_load_library, built beside this tool.
+std::string Loader() {
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "grantor_load_library")
+      .string();
+}
+
+// The charm's bundled client library and engine plugin, by the plugin its lib/ holds.
+std::pair<std::string, std::string> ClientLibraries(const Options& options) {
+  const std::string lib = options.charm_dir + "/lib/";
+  if (std::filesystem::exists(lib + "libgrantor-engine-postgresql.so")) {
+    return {lib + "libpq.so.5", lib + "libgrantor-engine-postgresql.so"};
+  }
+  if (std::filesystem::exists(lib + "libgrantor-engine-mysql.so")) {
+    return {lib + "libmariadb.so.3", lib + "libgrantor-engine-mysql.so"};
+  }
+  throw std::runtime_error(lib + ": no engine plugin");
+}
+
 int Run(const Options& options) {
   const std::string dispatch = options.charm_dir + "/dispatch";
   const std::vector<std::string> unit{"JUJU_CHARM_DIR=" + options.charm_dir, "JUJU_UNIT_NAME=pg/0",
@@ -109,7 +133,7 @@ int Run(const Options& options) {
     extra.insert(extra.end(), unit.begin(), unit.end());
     return extra;
   };
-  const std::vector<Case> cases{
+  std::vector<Case> cases{
       {"floor: /bin/true", "/bin/true", {}},
       {"nothing to do, ended by dispatch (database-relation-joined)", dispatch,
        with({"JUJU_DISPATCH_PATH=hooks/database-relation-joined", "JUJU_RELATION_ID=database:7",
@@ -119,6 +143,11 @@ int Run(const Options& options) {
       {"the full binary's start-up (run directly for leader-settings-changed)", FullBinary(options),
        with({"JUJU_DISPATCH_PATH=hooks/leader-settings-changed"})},
   };
+  const auto [client, plugin] = ClientLibraries(options);
+  cases.push_back({"the client library alone (" + client.substr(client.rfind('/') + 1) + ")",
+                   Loader(), {"GRANTOR_LOAD=" + client}});
+  cases.push_back({"the engine plugin alone (" + plugin.substr(plugin.rfind('/') + 1) + ")",
+                   Loader(), {"GRANTOR_LOAD=" + plugin}});
   double floor_ms = 0;
   for (const auto& c : cases) {
     RunOnce(c.program, c.env);  // warm the page cache
@@ -131,7 +160,7 @@ int Run(const Options& options) {
     }
     const double median = Quantile(wall, 0.5);
     if (floor_ms == 0) floor_ms = median;
-    std::printf("| %s | %d | %.2f | %.2f | %.2f | %.1f | %.2f |\n", c.label, options.runs, median,
+    std::printf("| %s | %d | %.2f | %.2f | %.2f | %.1f | %.2f |\n", c.label.c_str(), options.runs, median,
                 Quantile(wall, 0.95), Quantile(cpu, 0.5), *std::max_element(rss.begin(), rss.end()) / 1024,
                 median / floor_ms);
   }

@@ -54,6 +54,7 @@ done
 printf '%s' "$start_rows" >"$results/hook-start.md"
 # median wall ms of a case (column 4) for a charm, by the case's first word(s)
 start_median() { printf '%s' "$start_rows" | awk -F' [|] ' -v c="$1" -v k="$2" 'index($1, c) && index($2, k) { print $4 }'; }
+start_rss() { printf '%s' "$start_rows" | awk -F' [|] ' -v c="$1" -v k="$2" 'index($1, c) && index($2, k) { print $7 }'; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/grantor-bench.XXXXXX")
 env_dir="$work/env"
@@ -240,6 +241,7 @@ if [ -n "$tool_call_ms" ] && [ -n "$issuing_calls" ] && [ -n "$floor_ms" ]; then
     'BEGIN { printf "%d tool calls x %.2f ms + %.2f ms on the server = %.1f ms", n, t, f, n * t + f }')
 fi
 forwarder_rss=$(hook_column "k=1 daemon=on" "" 9 | sort -n | tail -n 1)
+connecting_rss=$(hook_column "k=1 daemon=off" "" 9 | sort -n | tail -n 1)
 pg_rate=$(printf '%s\n' "$engine_rows" | awk -F' [|] ' '/postgres/ { print $4 }' | sort -n | tail -n 1)
 floor_rate=$(printf '%s\n' "$floor_rows" | awk -F' [|] ' 'NF > 3 { print $4 }' | sort -n | tail -n 1)
 # "hook=calls" of every daemon=off row at checkpoint k, sorted: equal sets = flat tool calls
@@ -422,6 +424,7 @@ Read back from the tables above by bench/run.sh.
 | a hook with nothing to do: at most 5 ms on the charm's side (daemon off) | ended by dispatch: database-relation-joined grantor-postgresql $(start_median grantor-postgresql "(database-relation-joined)") ms, grantor-mysql $(start_median grantor-mysql "(database-relation-joined)") ms; leader-settings-changed grantor-postgresql $(start_median grantor-postgresql "(leader-settings-changed)") ms, grantor-mysql $(start_median grantor-mysql "(leader-settings-changed)") ms; /bin/true takes $(start_median grantor-postgresql floor) ms. The full binary's start-up (hooks with work to do): $(start_median grantor-postgresql "start-up") ms |
 | provisioning hook under 15 ms median with the daemon | the relation-changed that issues credentials, daemon on: ${provisioning:-not measured} |
 | dispatch under 10 MB RSS | forwarder peak (k=1, daemon on): ${forwarder_rss:-?} MiB |
+| peak RSS of a hook process at most 8 MiB (daemon off) | a hook with nothing to do (ended by dispatch): $(start_rss grantor-postgresql "(database-relation-joined)") MiB; the full binary's start-up: $(start_rss grantor-postgresql "start-up") MiB; a grantor-postgresql hook that reaches the server (k=1): ${connecting_rss:-?} MiB (not met; see below). With the daemon on, every hook process is the forwarder: ${forwarder_rss:-?} MiB |
 | at least 1,000 PostgreSQL credentials/s through the engine | best engine rate ${pg_rate:-?}/s; the server alone (bare CREATE ROLE): ${floor_rate:-?}/s |
 | flat per-event cost from 1 to 1,000 relations | $flat |
 
@@ -433,6 +436,16 @@ What bounds the two targets on this machine (measured parts, added up):
   operator's secret, both application databags, the log line, the new secret, its grant, the
   databag write and the status); the server then spends one PBKDF2 on the new role.
 - PostgreSQL credentials per second: the server alone, above. Only more server cores raise it.
+- peak RSS of a hook that reaches a PostgreSQL server, daemon off: a process that only loads
+  Debian's libpq (with the dependencies Debian builds it with: OpenSSL, GSSAPI/Kerberos, LDAP
+  with GnuTLS, 24 libraries) peaks at $(start_rss grantor-postgresql "client library alone")
+  MiB, and the engine plugin (libpqxx and the C++ runtime on top) at
+  $(start_rss grantor-postgresql "engine plugin alone") MiB, before any
+  connection; the full binary's own start-up is $(start_rss grantor-postgresql "start-up") MiB. With
+  MariaDB's client: $(start_rss grantor-mysql "client library alone") and
+  $(start_rss grantor-mysql "engine plugin alone") MiB. 8 MiB would need a libpq built without
+  GSSAPI and LDAP, which Debian does not ship; the daemon (one process holding the libraries for
+  every hook) is the way to small hook processes.
 DOC
 } >docs/performance.md
 echo "== wrote docs/performance.md ($(($(date +%s) - started)) s)"
