@@ -6,7 +6,10 @@
 #include "grantor/charms/provider.hpp"
 
 #include <chrono>
+#include <span>
+#include <string>
 
+#include "charms/plan/hook_reads.hpp"
 #include "charms/provider_executor.hpp"
 #include "charms/provider_parts.hpp"
 
@@ -19,6 +22,26 @@ std::int64_t SystemClock() {
       .count();
 }
 
+// The spec's endpoints, from the table dispatch knows them by (charms/plan/hook_reads.hpp).
+void SetEndpoints(ProviderSpec& spec, std::span<const ProviderEndpoint> table) {
+  for (const auto& endpoint : table) {
+    const std::string name(endpoint.name);
+    switch (endpoint.kind) {
+      case EndpointKind::kModern:
+        spec.modern_endpoint = name;
+        break;
+      case EndpointKind::kLegacyPgsql:
+        spec.legacy_endpoints.push_back({name, LegacyStyle::kPgsql, endpoint.superuser});
+        break;
+      case EndpointKind::kLegacyMysql:
+        spec.legacy_endpoints.push_back({name, LegacyStyle::kMysql, endpoint.superuser});
+        break;
+      case EndpointKind::kOther:
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 ProviderSpec PostgresqlSpec() {
@@ -28,7 +51,7 @@ ProviderSpec PostgresqlSpec() {
   spec.uri_scheme = "postgresql";
   spec.default_port = 5432;
   spec.default_maintenance_db = "postgres";
-  spec.legacy_endpoints = {{"db", LegacyStyle::kPgsql, false}, {"db-admin", LegacyStyle::kPgsql, true}};
+  SetEndpoints(spec, kPostgresqlEndpoints);
   return spec;
 }
 
@@ -38,8 +61,7 @@ ProviderSpec MysqlSpec() {
   spec.dialect = core::Dialect::kMySql;
   spec.uri_scheme = "mysql";
   spec.default_port = 3306;
-  spec.legacy_endpoints = {{"mysql", LegacyStyle::kMysql, false},
-                           {"mysql-root", LegacyStyle::kMysql, true}};
+  SetEndpoints(spec, kMysqlEndpoints);
   return spec;
 }
 

@@ -32,19 +32,21 @@ HookReads ReadsFor(juju::EventKind kind, EndpointKind endpoint_kind, bool app_le
 struct ProviderEndpoint {
   std::string_view name;
   EndpointKind kind;
+  bool superuser = false;  ///< a legacy endpoint whose users are superusers (db-admin, mysql-root)
 };
 
-/// The provider endpoints of grantor-postgresql and grantor-mysql. ProviderSpec (provider.hpp)
-/// names the same endpoints; tests/unit/charms/hook_reads_test.cpp keeps the two in step.
+/// The provider endpoints of grantor-postgresql and grantor-mysql: the one list of them, which
+/// the charms' `dispatch` compiles in and PostgresqlSpec()/MysqlSpec() (provider.hpp) are made
+/// from; tests/unit/charms/hook_reads_test.cpp checks it against metadata.yaml.
 inline constexpr ProviderEndpoint kPostgresqlEndpoints[] = {
     {"database", EndpointKind::kModern},
     {"db", EndpointKind::kLegacyPgsql},
-    {"db-admin", EndpointKind::kLegacyPgsql},
+    {"db-admin", EndpointKind::kLegacyPgsql, true},
 };
 inline constexpr ProviderEndpoint kMysqlEndpoints[] = {
     {"database", EndpointKind::kModern},
     {"mysql", EndpointKind::kLegacyMysql},
-    {"mysql-root", EndpointKind::kLegacyMysql},
+    {"mysql-root", EndpointKind::kLegacyMysql, true},
 };
 
 /// The kind of `endpoint` among `endpoints` (kOther when it is none of them).

@@ -58,6 +58,14 @@ TEST(HookReadsTest, EndpointTablesAgreeWithTheProviderSpecs) {
     for (const auto& endpoint : charm.table) {
       EXPECT_EQ(KindOfEndpoint(charm.spec, std::string(endpoint.name)), endpoint.kind) << endpoint.name;
     }
+    // The legacy admin endpoints, and only they, make superusers.
+    std::set<std::string> superuser_endpoints;
+    for (const auto& legacy : charm.spec.legacy_endpoints) {
+      if (legacy.superuser) superuser_endpoints.insert(legacy.name);
+    }
+    EXPECT_EQ(superuser_endpoints, (std::set<std::string>{charm.spec.dialect == core::Dialect::kPostgres
+                                                              ? "db-admin"
+                                                              : "mysql-root"}));
     EXPECT_EQ(KindAmong(charm.table, "cos-agent"), EndpointKind::kOther);
     EXPECT_EQ(KindAmong(charm.table, "grantor-peers"), EndpointKind::kOther);
   }
