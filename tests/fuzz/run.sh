@@ -122,8 +122,8 @@ for target in $targets; do
 done
 
 table="Last run: $(date -u +%Y-%m-%d), \`bash tests/fuzz/run.sh $seconds\` ($jobs at a time) on $(nproc)
-shared cores at nice 19 (clang 14, libFuzzer, ASan + UBSan): $total_cpu CPU seconds,
-$total_execs executions in total.
+shared cores at nice 19 (clang 14, libFuzzer, ASan + UBSan): $total_cpu CPU seconds
+($(awk -v s="$total_cpu" 'BEGIN { printf "%.2f", s / 3600 }') CPU hours), $total_execs executions in total.
 
 | target | CPU s | executions | corpus files | coverage (edges) | new findings | starved timeouts |
 |---|---:|---:|---:|---:|---:|---:|
