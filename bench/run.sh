@@ -437,15 +437,12 @@ What bounds the two targets on this machine (measured parts, added up):
   databag write and the status); the server then spends one PBKDF2 on the new role.
 - PostgreSQL credentials per second: the server alone, above. Only more server cores raise it.
 - peak RSS of a hook that reaches a PostgreSQL server, daemon off: a process that only loads
-  Debian's libpq (with the dependencies Debian builds it with: OpenSSL, GSSAPI/Kerberos, LDAP
-  with GnuTLS, 24 libraries) peaks at $(start_rss grantor-postgresql "client library alone")
-  MiB, and the engine plugin (libpqxx and the C++ runtime on top) at
-  $(start_rss grantor-postgresql "engine plugin alone") MiB, before any
-  connection; the full binary's own start-up is $(start_rss grantor-postgresql "start-up") MiB. With
-  MariaDB's client: $(start_rss grantor-mysql "client library alone") and
-  $(start_rss grantor-mysql "engine plugin alone") MiB. 8 MiB would need a libpq built without
-  GSSAPI and LDAP, which Debian does not ship; the daemon (one process holding the libraries for
-  every hook) is the way to small hook processes.
+  Debian's libpq (built with OpenSSL, GSSAPI/Kerberos and LDAP with GnuTLS: 24 libraries)
+  peaks at $(start_rss grantor-postgresql "client library alone") MiB, and one that loads the engine plugin (libpqxx and the C++ runtime on
+  top) at $(start_rss grantor-postgresql "engine plugin alone") MiB, before any connection; the full binary's own start-up is $(start_rss grantor-postgresql "start-up") MiB.
+  MariaDB's client: $(start_rss grantor-mysql "client library alone") MiB alone, $(start_rss grantor-mysql "engine plugin alone") MiB with the plugin. 8 MiB would need a libpq
+  built without GSSAPI and LDAP, which Debian does not ship; the daemon (one process holding
+  the libraries for every hook) is the way to small hook processes.
 DOC
 } >docs/performance.md
 echo "== wrote docs/performance.md ($(($(date +%s) - started)) s)"
