@@ -121,7 +121,7 @@ grantor::db::EnginePtr Connect(const Options& options) {
     operator_password = grantor::adapters::GeneratePassword();
     ConnectWith(config, postgres)
         ->EnsureOperator(grantor::db::OperatorSpec{std::string(kBenchPrefix) + "operator",
-                                                   operator_password, false});
+                                                   operator_password, {}});
   }
   config.user = std::string(kBenchPrefix) + "operator";
   config.password = operator_password;
@@ -340,7 +340,7 @@ int Run(const Options& options) {
   for (int c = 0; c < options.connections; ++c) engines.push_back(Connect(options));
   // Not grantor_*: that prefix is reserved for grantor's own objects (core/naming).
   const std::string database = "bench_credentials";
-  engines.front()->EnsureDatabase(database);
+  engines.front()->EnsureDatabase(database, grantor::db::DatabaseOwner{"bench", "bench-app"});
 
   const auto phases = TimeRuns(
       engines, options, "bench",

@@ -277,7 +277,7 @@ db::EnginePtr ProviderExecutor::ConnectAsOperator(charm::StatusCollector& status
   if (!admin) return nullptr;
   const std::string password = deps_.passwords();
   admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), password,
-                                         core::OperatorNeedsSuperuser(config_->policy)});
+                                         config_->policy.allowed_extra_roles});
   juju::SecretOptions options;
   options.label = kOperatorSecretLabel;
   options.description = "grantor internal operator user";
@@ -299,7 +299,7 @@ db::EnginePtr ProviderExecutor::ConnectOrRestoreOperator(const db::ConnectionCon
   auto admin = AdminEngine(&status);
   if (!admin) return nullptr;
   admin->EnsureOperator(db::OperatorSpec{login.user, login.password,
-                                         core::OperatorNeedsSuperuser(config_->policy)});
+                                         config_->policy.allowed_extra_roles});
   spdlog::warn("internal user {}: the server refused its password; restored from its secret",
                login.user);
   return deps_.engines(login);
@@ -319,13 +319,13 @@ db::EnginePtr ProviderExecutor::AdminEngine(charm::StatusCollector* status) {
 
 ProviderExecutor::Repair ProviderExecutor::RepairOperatorDrift(db::Engine& engine,
                                                                charm::StatusCollector& status) {
-  const bool superuser = core::OperatorNeedsSuperuser(config_->policy);
-  const auto drift = engine.OperatorDrift(superuser);
+  const db::ExtraRoles& grantable = config_->policy.allowed_extra_roles;
+  const auto drift = engine.OperatorDrift(grantable);
   if (!drift) return Repair::kNone;
   spdlog::info("internal user {} {}: restoring its privileges", names_.OperatorUser(), *drift);
   auto admin = AdminEngine(&status);
   if (!admin) return Repair::kImpossible;
-  admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), std::nullopt, superuser});
+  admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), std::nullopt, grantable});
   return Repair::kRepaired;
 }
 

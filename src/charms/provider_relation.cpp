@@ -186,7 +186,7 @@ bool ProviderExecutor::EnsureAccess(const RelationRef& relation, RelationRecord&
                                     const core::AccessRequest& access, const std::string& user,
                                     const std::string& password) {
   auto action =
-      core::DecideDatabase(access, config_->policy, engine_->InspectDatabase(access.database));
+      core::DecideDatabase(access, config_->policy, engine_->InspectDatabase(access.database).status);
   if (auto* problem = std::get_if<core::Problem>(&action)) {
     record.problem = problem->message;
     record.served = false;
@@ -201,11 +201,12 @@ bool ProviderExecutor::EnsureAccess(const RelationRef& relation, RelationRecord&
       record.served = false;
       return false;
     }
-    admin->AdoptDatabase(access.database);
+    admin->AdoptDatabase(access.database, db::DatabaseOwner{context_.model_uuid, record.remote_app});
   } else {
-    engine_->EnsureDatabase(access.database);
+    engine_->EnsureDatabase(access.database, db::DatabaseOwner{context_.model_uuid, record.remote_app});
   }
-  engine_->EnsureUser(db::UserSpec{user, password, access.database, access.roles});
+  engine_->EnsureUser(db::UserSpec{user, password, access.database, access.roles,
+                                   db::DatabaseOwner{context_.model_uuid, record.remote_app}});
   if (observed_users_) observed_users_->insert(user);
   return true;
 }
@@ -521,7 +522,8 @@ bool ProviderExecutor::Rotate(int relation_id, const std::string& reason) {
       roles.insert(role);
     }
   }
-  engine_->EnsureUser(db::UserSpec{user, password, record.database, roles});
+  engine_->EnsureUser(db::UserSpec{user, password, record.database, roles,
+                                   db::DatabaseOwner{context_.model_uuid, record.remote_app}});
   if (observed_users_) observed_users_->insert(user);
   std::set<std::string> requested_secrets;
   if (KindOfEndpoint(spec_, record.endpoint) == EndpointKind::kModern) {

@@ -126,6 +126,7 @@ std::variant<DatabaseAction, Problem> DecideDatabase(const AccessRequest& reques
     case db::DatabaseStatus::kAbsent:
     case db::DatabaseStatus::kManaged:
       return DatabaseAction::kCreateOrFinish;
+    case db::DatabaseStatus::kAdopted:
     case db::DatabaseStatus::kForeign:
       break;
   }

@@ -150,4 +150,23 @@ std::string Printable(std::string_view untrusted) {
   return out;
 }
 
+bool IsTenantUserName(std::string_view prefix, std::string_view name) {
+  if (prefix.empty() || name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  const std::string_view suffix = name.substr(prefix.size());
+  if (suffix.front() < 'a' || suffix.front() > 'z') return false;
+  for (const char c : suffix) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!allowed) return false;
+  }
+  if (suffix == "operator" || suffix == "api" || suffix == "meta" || suffix == "admin") {
+    return false;
+  }
+  if (suffix.substr(0, 6) == "admin_" || suffix.substr(0, 4) == "def_") return false;
+  const bool group_role = suffix.size() > 1 && suffix.front() == 'o' &&
+                          suffix.find_first_not_of("0123456789", 1) == std::string_view::npos;
+  return !group_role;
+}
+
 }  // namespace grantor::core

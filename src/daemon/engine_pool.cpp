@@ -36,14 +36,14 @@ class PooledEngine : public db::Engine {
   db::ServerInfo Server() override {
     return Call([](db::Engine& e) { return e.Server(); });
   }
-  db::DatabaseStatus InspectDatabase(const std::string& name) override {
+  db::DatabaseInfo InspectDatabase(const std::string& name) override {
     return Call([&](db::Engine& e) { return e.InspectDatabase(name); });
   }
-  void EnsureDatabase(const std::string& name) override {
-    Call([&](db::Engine& e) { e.EnsureDatabase(name); });
+  void EnsureDatabase(const std::string& name, const db::DatabaseOwner& owner) override {
+    Call([&](db::Engine& e) { e.EnsureDatabase(name, owner); });
   }
-  void AdoptDatabase(const std::string& name) override {
-    Call([&](db::Engine& e) { e.AdoptDatabase(name); });
+  void AdoptDatabase(const std::string& name, const db::DatabaseOwner& owner) override {
+    Call([&](db::Engine& e) { e.AdoptDatabase(name, owner); });
   }
   bool DatabaseExists(const std::string& name) override {
     return Call([&](db::Engine& e) { return e.DatabaseExists(name); });
@@ -53,6 +53,9 @@ class PooledEngine : public db::Engine {
   }
   void SetPassword(const std::string& user, const std::string& password) override {
     Call([&](db::Engine& e) { e.SetPassword(user, password); });
+  }
+  void LockUser(const std::string& name) override {
+    Call([&](db::Engine& e) { e.LockUser(name); });
   }
   void DropUser(const std::string& name) override {
     Call([&](db::Engine& e) { e.DropUser(name); });
@@ -66,8 +69,8 @@ class PooledEngine : public db::Engine {
   void EnsureOperator(const db::OperatorSpec& spec) override {
     Call([&](db::Engine& e) { e.EnsureOperator(spec); });
   }
-  std::optional<std::string> OperatorDrift(bool superuser) override {
-    return Call([&](db::Engine& e) { return e.OperatorDrift(superuser); });
+  std::optional<std::string> OperatorDrift(const db::ExtraRoles& grantable) override {
+    return Call([&](db::Engine& e) { return e.OperatorDrift(grantable); });
   }
 
  private:

@@ -11,7 +11,12 @@
 //                                        every name is unique per test)
 //   db::Engine& engine()                 the operator's engine
 //   db::Engine& admin_engine()           the admin account's engine, same application
-//   void SetOperatorSuperuser(bool)      EnsureOperator through the admin; engine() follows
+//                                        with OperatorSpec::grantable = kDefaultGrantable
+//   void SetGrantable(db::ExtraRoles)    EnsureOperator through the admin with these grantable
+//                                        roles; engine() reconnects
+//   db::EnginePtr ConnectAsOperator()    a fresh session of the operator (a new engine)
+//   void TamperWithServerApi()           the admin alters one of the server-side functions the
+//                                        operator works through (as a careless DBA might)
 //   db::EnginePtr ConnectAsAnotherApplication()
 //                                        an admin engine acting for another application
 //   void CreateForeignDatabase(name, table, row)
@@ -41,6 +46,14 @@
 #include "grantor/db/engine.hpp"
 
 namespace grantor::contract {
+
+/// What the harnesses make grantable by default: every extra role but superuser.
+inline const db::ExtraRoles kDefaultGrantable{db::ExtraRole::kCreateDb, db::ExtraRole::kAdmin,
+                                              db::ExtraRole::kCreateRole};
+
+/// The requirer applications the contract's databases are made for.
+inline const db::DatabaseOwner kOwnerA{"00000000-0000-4000-8000-00000000000a", "app-a"};
+inline const db::DatabaseOwner kOwnerB{"00000000-0000-4000-8000-00000000000a", "app-b"};
 
 /// A client session logged in as a relation user, used to observe what the engine granted.
 /// Every method throws (anything) when the server refuses or the session is gone.
@@ -79,12 +92,13 @@ class EngineContract : public ::testing::Test {
 
   db::UserSpec Spec(const std::string& user, const std::string& password,
                     std::optional<std::string> database, db::ExtraRoles roles = {}) const {
-    return db::UserSpec{user, password, std::move(database), std::move(roles)};
+    return db::UserSpec{user, password, std::move(database), std::move(roles), kOwnerA};
   }
+  db::DatabaseStatus Status(const std::string& db) { return engine().InspectDatabase(db).status; }
   /// A database plus a user in it; returns the user's name.
   std::string MakeUserWithDatabase(const std::string& user_suffix, const std::string& db,
                                    const std::string& password, db::ExtraRoles roles = {}) {
-    engine().EnsureDatabase(db);
+    engine().EnsureDatabase(db, kOwnerA);
     engine().EnsureUser(Spec(Name(user_suffix), password, db, std::move(roles)));
     return Name(user_suffix);
   }
@@ -112,8 +126,8 @@ TYPED_TEST_P(EngineContract, ReportsServerVersion) {
 TYPED_TEST_P(EngineContract, EnsureDatabaseTwiceIsNoOp) {
   const std::string db = this->Name("db");
   EXPECT_FALSE(this->engine().DatabaseExists(db));
-  this->engine().EnsureDatabase(db);
-  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db, kOwnerA);
+  this->engine().EnsureDatabase(db, kOwnerA);
   EXPECT_TRUE(this->engine().DatabaseExists(db));
 }
 
@@ -258,10 +272,28 @@ TYPED_TEST_P(EngineContract, CreateDbRoleIsAppliedAndTakenAway) {
       this->harness_.Login(user, "Password-1", db)->CreateDatabase(this->Name("made2")));
 }
 
-TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabasesOrIsRefused) {
+// A role the server-side functions were not told is grantable is refused by the server itself,
+// whatever the operator asks: a leaked operator password cannot widen the policy.
+TYPED_TEST_P(EngineContract, OnlyGrantableRolesAreGiven) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db, kOwnerA);
+  this->harness_.SetGrantable({});
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", db,
+                                                               {db::ExtraRole::kCreateDb})),
+                          db::ErrorKind::kAccessDenied);
+  EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
+  this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", db));  // plain: fine
+  this->harness_.SetGrantable(kDefaultGrantable);
+  this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", db, {db::ExtraRole::kCreateDb}));
+  this->harness_.Login(this->Name("u"), "Password-1", db)->CreateDatabase(this->Name("made"));
+}
+
+// `admin` reaches the requiring application's own databases, and nothing of another
+// application's.
+TYPED_TEST_P(EngineContract, AdminRoleReachesOnlyItsApplicationsDatabasesOrIsRefused) {
   const db::ServerInfo server = this->engine().Server();
   if (core::UnsafeRoleReason(db::ExtraRole::kAdmin, server)) {  // MariaDB: refused, unchanged
-    this->engine().EnsureDatabase(this->Name("db2"));
+    this->engine().EnsureDatabase(this->Name("db2"), kOwnerA);
     GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("adm"), "Password-X",
                                                                  this->Name("db2"),
                                                                  {db::ExtraRole::kAdmin})),
@@ -276,14 +308,31 @@ TYPED_TEST_P(EngineContract, AdminRoleReadsOtherDatabasesOrIsRefused) {
     session->CreateTable("shared");
     session->Insert("shared", "row");
   }
+  const std::string other_db = this->Name("db3");
+  this->engine().EnsureDatabase(other_db, kOwnerB);
+  db::UserSpec other_user = this->Spec(this->Name("b"), "Password-B", other_db);
+  other_user.application = kOwnerB;
+  this->engine().EnsureUser(other_user);
+  {
+    auto session = this->harness_.Login(this->Name("b"), "Password-B", other_db);
+    session->CreateTable("private");
+    session->Insert("private", "theirs");
+  }
   const std::string admin =
       this->MakeUserWithDatabase("adm", this->Name("db2"), "Password-X", {db::ExtraRole::kAdmin});
   EXPECT_EQ(this->harness_.Login(admin, "Password-X", data_db)->Select("shared"),
             std::vector<std::string>{"row"});
+  bool reached = false;
+  try {
+    this->harness_.Login(admin, "Password-X", other_db)->Select("private");
+    reached = true;
+  } catch (const std::exception&) {
+  }
+  EXPECT_FALSE(reached) << "an admin user of app-a read app-b's database";
 }
 
-TYPED_TEST_P(EngineContract, SuperuserRoleIsApplied) {
-  this->harness_.SetOperatorSuperuser(true);
+TYPED_TEST_P(EngineContract, SuperuserRoleIsAppliedWhenGrantable) {
+  this->harness_.SetGrantable({db::ExtraRole::kSuperuser});
   const std::string data_db = this->Name("db1");
   const std::string owner = this->MakeUserWithDatabase("a", data_db, "Password-A");
   this->harness_.Login(owner, "Password-A", data_db)->CreateTable("t");
@@ -292,6 +341,11 @@ TYPED_TEST_P(EngineContract, SuperuserRoleIsApplied) {
   EXPECT_TRUE(this->harness_.Login(root, "Password-S", data_db)->Select("t").empty());
   // In its own database too (where a PostgreSQL default role could mask the attribute).
   this->harness_.Login(root, "Password-S", this->Name("db2"))->CreateDatabase(this->Name("made"));
+  // The operator itself never becomes superuser for it.
+  EXPECT_EQ(this->engine().OperatorDrift({db::ExtraRole::kSuperuser}), std::nullopt);
+  // Revocation works for it as for anyone.
+  this->engine().DropUser(root);
+  EXPECT_FALSE(this->engine().UserExists(root));
 }
 
 // CREATEROLE / CREATE USER reaches accounts the user did not create on MariaDB and on
@@ -299,7 +353,7 @@ TYPED_TEST_P(EngineContract, SuperuserRoleIsApplied) {
 TYPED_TEST_P(EngineContract, CreateRoleIsRefusedWhereItIsUnsafe) {
   const db::ServerInfo server = this->engine().Server();
   const std::string db = this->Name("db");
-  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db, kOwnerA);
   const auto spec = this->Spec(this->Name("u"), "Password-1", db, {db::ExtraRole::kCreateRole});
   if (!core::UnsafeRoleReason(db::ExtraRole::kCreateRole, server)) {
     this->engine().EnsureUser(spec);
@@ -310,46 +364,63 @@ TYPED_TEST_P(EngineContract, CreateRoleIsRefusedWhereItIsUnsafe) {
   EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
 }
 
-TYPED_TEST_P(EngineContract, SuperuserNeedsASuperuserOperator) {
+TYPED_TEST_P(EngineContract, SuperuserIsRefusedUnlessGrantable) {
   const std::string db = this->Name("db");
-  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db, kOwnerA);
   GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("su"), "Password-1", db,
                                                                {db::ExtraRole::kSuperuser})),
                           db::ErrorKind::kAccessDenied);
+  EXPECT_FALSE(this->engine().UserExists(this->Name("su")));
 }
 
 TYPED_TEST_P(EngineContract, EnsureDatabaseMakesADatabaseThisApplicationManages) {
   const std::string db = this->Name("db");
-  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kAbsent);
-  this->engine().EnsureDatabase(db);
-  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kManaged);
+  EXPECT_EQ(this->Status(db), db::DatabaseStatus::kAbsent);
+  EXPECT_EQ(this->engine().InspectDatabase(db).owner, std::nullopt);
+  this->engine().EnsureDatabase(db, kOwnerA);
+  EXPECT_EQ(this->engine().InspectDatabase(db),
+            (db::DatabaseInfo{db::DatabaseStatus::kManaged, kOwnerA}));
   auto other = this->harness_.ConnectAsAnotherApplication();
-  EXPECT_EQ(other->InspectDatabase(db), db::DatabaseStatus::kForeign);
-  GRANTOR_EXPECT_DB_ERROR(other->EnsureDatabase(db), db::ErrorKind::kAlreadyExists);
-  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kManaged);
+  EXPECT_EQ(other->InspectDatabase(db).status, db::DatabaseStatus::kForeign);
+  GRANTOR_EXPECT_DB_ERROR(other->EnsureDatabase(db, kOwnerA), db::ErrorKind::kAlreadyExists);
+  EXPECT_EQ(this->Status(db), db::DatabaseStatus::kManaged);
+}
+
+// The owner is recorded once, when the database is made: asking again for another application
+// changes nothing (the charm refuses such requests unless the operator shares the database).
+TYPED_TEST_P(EngineContract, TheRecordedOwnerNeverChanges) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db, kOwnerA);
+  this->engine().EnsureDatabase(db, kOwnerB);
+  EXPECT_EQ(this->engine().InspectDatabase(db).owner, kOwnerA);
+  auto fresh = this->harness_.ConnectAsOperator();
+  EXPECT_EQ(fresh->InspectDatabase(db).owner, kOwnerA);
 }
 
 // The payroll story: a database made outside grantor is refused and left exactly as it was.
 TYPED_TEST_P(EngineContract, ForeignDatabaseIsRefusedAndLeftAlone) {
   const std::string db = this->Name("payroll");
   this->harness_.CreateForeignDatabase(db, "salaries", "alice 100");
-  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
-  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(db), db::ErrorKind::kAlreadyExists);
+  EXPECT_EQ(this->Status(db), db::DatabaseStatus::kForeign);
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(db, kOwnerA), db::ErrorKind::kAlreadyExists);
   GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("u"), "Password-1", db)),
                           db::ErrorKind::kNotFound);
   EXPECT_FALSE(this->engine().UserExists(this->Name("u")));
-  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+  EXPECT_EQ(this->Status(db), db::DatabaseStatus::kForeign);
   EXPECT_EQ(this->harness_.Rows(db, "salaries"), std::vector<std::string>{"alice 100"});
 }
 
 TYPED_TEST_P(EngineContract, AdoptedDatabaseServesUsersAndKeepsItsData) {
   const std::string db = this->Name("payroll");
   this->harness_.CreateForeignDatabase(db, "salaries", "alice 100");
-  GRANTOR_EXPECT_DB_ERROR(this->harness_.admin_engine().AdoptDatabase(this->Name("absent")),
-                          db::ErrorKind::kNotFound);
-  this->harness_.admin_engine().AdoptDatabase(db);
-  this->harness_.admin_engine().AdoptDatabase(db);  // idempotent
-  EXPECT_EQ(this->engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+  GRANTOR_EXPECT_DB_ERROR(
+      this->harness_.admin_engine().AdoptDatabase(this->Name("absent"), kOwnerA),
+      db::ErrorKind::kNotFound);
+  this->harness_.admin_engine().AdoptDatabase(db, kOwnerA);
+  this->harness_.admin_engine().AdoptDatabase(db, kOwnerB);  // idempotent; the owner stays
+  EXPECT_EQ(this->engine().InspectDatabase(db),
+            (db::DatabaseInfo{db::DatabaseStatus::kAdopted, kOwnerA}));
+  GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(db, kOwnerA), db::ErrorKind::kAlreadyExists);
   const std::string first = this->Name("a");
   this->engine().EnsureUser(this->Spec(first, "Password-A", db));
   {
@@ -363,21 +434,64 @@ TYPED_TEST_P(EngineContract, AdoptedDatabaseServesUsersAndKeepsItsData) {
   EXPECT_EQ(this->harness_.Login(second, "Password-B", db)->Select("mine"),
             std::vector<std::string>{"made by a"});
   EXPECT_EQ(this->harness_.Rows(db, "salaries"), std::vector<std::string>{"alice 100"});
+  // A database this application manages is not adopted again.
+  const std::string managed = this->Name("own");
+  this->engine().EnsureDatabase(managed, kOwnerA);
+  GRANTOR_EXPECT_DB_ERROR(this->harness_.admin_engine().AdoptDatabase(managed, kOwnerA),
+                          db::ErrorKind::kAlreadyExists);
+}
+
+// Revocation's first step: no login, no session, whatever is left to clean up; the user is
+// still there to be dropped (or given back its login by EnsureUser).
+TYPED_TEST_P(EngineContract, LockUserEndsLoginsAndSessionsAtOnce) {
+  const std::string db = this->Name("db");
+  const std::string user = this->MakeUserWithDatabase("u", db, "Password-1");
+  auto session = this->harness_.Login(user, "Password-1", db);
+  ASSERT_TRUE(session->Alive());
+  this->engine().LockUser(user);
+  EXPECT_FALSE(session->Alive());
+  EXPECT_FALSE(this->CanLogin(user, "Password-1", db));
+  EXPECT_TRUE(this->engine().UserExists(user));
+  this->engine().LockUser(user);  // idempotent
+  this->engine().LockUser(this->Name("never"));
+  this->engine().EnsureUser(this->Spec(user, "Password-2", db));
+  EXPECT_TRUE(this->CanLogin(user, "Password-2", db));
+  this->engine().DropUser(user);
+  EXPECT_FALSE(this->engine().UserExists(user));
 }
 
 TYPED_TEST_P(EngineContract, OperatorHoldsExactlyTheLeastPrivileges) {
-  EXPECT_EQ(this->engine().OperatorDrift(false), std::nullopt);
-  EXPECT_TRUE(this->engine().OperatorDrift(true).has_value());
-  this->harness_.SetOperatorSuperuser(true);
-  EXPECT_EQ(this->engine().OperatorDrift(true), std::nullopt);
-  EXPECT_TRUE(this->engine().OperatorDrift(false).has_value());
-  this->harness_.SetOperatorSuperuser(false);  // brought down again
-  EXPECT_EQ(this->engine().OperatorDrift(false), std::nullopt);
+  EXPECT_EQ(this->engine().OperatorDrift(kDefaultGrantable), std::nullopt);
+  EXPECT_TRUE(this->engine().OperatorDrift({db::ExtraRole::kSuperuser}).has_value());
+  this->harness_.SetGrantable({db::ExtraRole::kSuperuser});
+  EXPECT_EQ(this->engine().OperatorDrift({db::ExtraRole::kSuperuser}), std::nullopt);
+  EXPECT_TRUE(this->engine().OperatorDrift(kDefaultGrantable).has_value());
+  this->harness_.SetGrantable(kDefaultGrantable);  // narrowed again
+  EXPECT_EQ(this->engine().OperatorDrift(kDefaultGrantable), std::nullopt);
+}
+
+// A server-side function changed behind grantor's back is never used: the operator's next
+// session refuses with kNeedsRepair and changes nothing, OperatorDrift names it, and the admin's
+// EnsureOperator puts it back.
+TYPED_TEST_P(EngineContract, AnAlteredServerApiIsRefusedUntilRepaired) {
+  const std::string db = this->Name("db");
+  this->engine().EnsureDatabase(db, kOwnerA);
+  this->harness_.TamperWithServerApi();
+  auto session = this->harness_.ConnectAsOperator();
+  GRANTOR_EXPECT_DB_ERROR(session->EnsureUser(this->Spec(this->Name("u"), "Password-1", db)),
+                          db::ErrorKind::kNeedsRepair);
+  EXPECT_TRUE(session->OperatorDrift(kDefaultGrantable).has_value());
+  EXPECT_FALSE(this->harness_.admin_engine().UserExists(this->Name("u")));
+  this->harness_.SetGrantable(kDefaultGrantable);
+  auto repaired = this->harness_.ConnectAsOperator();
+  EXPECT_EQ(repaired->OperatorDrift(kDefaultGrantable), std::nullopt);
+  repaired->EnsureUser(this->Spec(this->Name("u"), "Password-1", db));
+  EXPECT_TRUE(this->CanLogin(this->Name("u"), "Password-1", db));
 }
 
 TYPED_TEST_P(EngineContract, ListUsersFiltersByPrefix) {
   const std::string db = this->Name("db");
-  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db, kOwnerA);
   for (const char* suffix : {"b1", "a2", "a1"}) {
     this->engine().EnsureUser(this->Spec(this->Name(suffix), "Password-1", db));
   }
@@ -389,7 +503,7 @@ TYPED_TEST_P(EngineContract, ListUsersFiltersByPrefix) {
 
 TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
   const std::string db = this->Name("db");
-  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db, kOwnerA);
   const std::vector<std::string> hostile = {
       this->Name("\"; DROP ROLE postgres; --"),
       this->Name("'; DROP USER root; --"),
@@ -408,10 +522,10 @@ TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
   using db::ErrorKind;
   for (const std::string& name : hostile) {
     SCOPED_TRACE(core::Printable(name));
-    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name, kOwnerA), ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().DatabaseExists(name), ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().InspectDatabase(name), ErrorKind::kInvalidName);
-    GRANTOR_EXPECT_DB_ERROR(this->harness_.admin_engine().AdoptDatabase(name),
+    GRANTOR_EXPECT_DB_ERROR(this->harness_.admin_engine().AdoptDatabase(name, kOwnerA),
                             ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(name, "Password-1", db)),
                             ErrorKind::kInvalidName);
@@ -421,6 +535,7 @@ TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
     GRANTOR_EXPECT_DB_ERROR(this->engine().SetPassword(name, "Password-1"),
                             ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().DropUser(name), ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().LockUser(name), ErrorKind::kInvalidName);
     GRANTOR_EXPECT_DB_ERROR(this->engine().UserExists(name), ErrorKind::kInvalidName);
     if (!name.empty()) {
       GRANTOR_EXPECT_DB_ERROR(this->engine().ListUsers(name), ErrorKind::kInvalidName);
@@ -431,7 +546,7 @@ TYPED_TEST_P(EngineContract, HostileNamesAreRejectedBeforeAnySql) {
 
 TYPED_TEST_P(EngineContract, InvalidPasswordsAreRejected) {
   const std::string db = this->Name("db");
-  this->engine().EnsureDatabase(db);
+  this->engine().EnsureDatabase(db, kOwnerA);
   for (const std::string& password : {std::string(""), std::string("tab\there"),
                                       std::string("nul\0x", 5), std::string(2000, 'p')}) {
     GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureUser(this->Spec(this->Name("u"), password, db)),
@@ -452,10 +567,12 @@ TYPED_TEST_P(EngineContract, ReservedNamesAreRejected) {
                                           "grantor_admin"}
                : std::vector<std::string>{"root", "mysql.sys", "mariadb.sys"};
   for (const auto& name : databases) {
-    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name), db::ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().EnsureDatabase(name, kOwnerA),
+                            db::ErrorKind::kInvalidName);
   }
   for (const auto& name : users) {
     GRANTOR_EXPECT_DB_ERROR(this->engine().DropUser(name), db::ErrorKind::kInvalidName);
+    GRANTOR_EXPECT_DB_ERROR(this->engine().LockUser(name), db::ErrorKind::kInvalidName);
   }
 }
 
@@ -472,12 +589,16 @@ REGISTER_TYPED_TEST_SUITE_P(EngineContract, ReportsServerVersion, EnsureDatabase
                             DroppedUserCannotLoginAndItsSessionIsTerminated,
                             PasswordChangeKeepsOpenSessions, DataSurvivesUserRotation,
                             UsersAreIsolatedFromOtherDatabases, CreateDbRoleIsAppliedAndTakenAway,
-                            AdminRoleReadsOtherDatabasesOrIsRefused, SuperuserRoleIsApplied,
-                            CreateRoleIsRefusedWhereItIsUnsafe, SuperuserNeedsASuperuserOperator,
+                            OnlyGrantableRolesAreGiven,
+                            AdminRoleReachesOnlyItsApplicationsDatabasesOrIsRefused,
+                            SuperuserRoleIsAppliedWhenGrantable,
+                            CreateRoleIsRefusedWhereItIsUnsafe, SuperuserIsRefusedUnlessGrantable,
                             EnsureDatabaseMakesADatabaseThisApplicationManages,
-                            ForeignDatabaseIsRefusedAndLeftAlone,
+                            TheRecordedOwnerNeverChanges, ForeignDatabaseIsRefusedAndLeftAlone,
                             AdoptedDatabaseServesUsersAndKeepsItsData,
+                            LockUserEndsLoginsAndSessionsAtOnce,
                             OperatorHoldsExactlyTheLeastPrivileges,
+                            AnAlteredServerApiIsRefusedUntilRepaired,
                             ListUsersFiltersByPrefix, HostileNamesAreRejectedBeforeAnySql,
                             InvalidPasswordsAreRejected, ReservedNamesAreRejected,
                             ServerDownIsConnectionError);

@@ -110,6 +110,10 @@ struct PgTraits {
   }
   // The users are gone (through the engine); drops the databases, then the roles (group roles,
   // admin role, operator) under `prefixes`.
+  // Engine-specific; implemented with the server-side functions (issue 23).
+  static void TamperWithServerApi(pqxx::connection&, const std::string&) {
+    throw std::logic_error("TamperWithServerApi: not implemented yet");
+  }
   static void DropTestObjects(pqxx::connection& admin, const std::vector<std::string>& prefixes) {
     pqxx::nontransaction tx(admin);
     for (const auto& prefix : prefixes) {
@@ -210,7 +214,7 @@ TEST_F(PgEngineTest, RevocationHandsNothingToAPrivilegedAccount) {
 
 TEST_F(PgEngineTest, GroupRoleOwnsTheDatabaseAndItsPublicSchema) {
   const std::string db = Name("db");
-  engine().EnsureDatabase(db);
+  engine().EnsureDatabase(db, contract::kOwnerA);
   const std::string group = GroupRoleOf(harness_, db);
   auto admin = harness_.Admin(db);
   pqxx::nontransaction tx(*admin);
@@ -230,11 +234,11 @@ TEST_F(PgEngineTest, GroupRoleOwnsTheDatabaseAndItsPublicSchema) {
 // made again by someone else under the same name is foreign, whatever its name.
 TEST_F(PgEngineTest, ADatabaseMadeAgainUnderTheSameNameIsForeign) {
   const std::string db = Name("again");
-  engine().EnsureDatabase(db);
+  engine().EnsureDatabase(db, contract::kOwnerA);
   auto admin = harness_.Admin();
   Execute(*admin, "DROP DATABASE " + admin->quote_name(db));
   Execute(*admin, "CREATE DATABASE " + admin->quote_name(db));
-  EXPECT_EQ(engine().InspectDatabase(db), db::DatabaseStatus::kForeign);
+  EXPECT_EQ(engine().InspectDatabase(db).status, db::DatabaseStatus::kForeign);
 }
 
 // Adoption changes neither the owner nor any object: the application's users reach the
@@ -242,7 +246,7 @@ TEST_F(PgEngineTest, ADatabaseMadeAgainUnderTheSameNameIsForeign) {
 TEST_F(PgEngineTest, AdoptionKeepsTheOwnerAndTheExistingObjects) {
   const std::string db = Name("payroll");
   harness_.CreateForeignDatabase(db, "salaries", "alice 100");
-  harness_.admin_engine().AdoptDatabase(db);
+  harness_.admin_engine().AdoptDatabase(db, contract::kOwnerA);
   auto admin = harness_.Admin();
   EXPECT_EQ(ValueOf<std::string>(
                 *admin, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", db),
@@ -261,14 +265,14 @@ TEST_F(PgEngineTest, AdoptionKeepsTheOwnerAndTheExistingObjects) {
 // database drifted (PUBLIC granted CONNECT again).
 TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterASetUp) {
   const std::string db = Name("drift");
-  engine().EnsureDatabase(db);
+  engine().EnsureDatabase(db, contract::kOwnerA);
   auto admin = harness_.Admin();
   const auto public_can_connect = [&] {
     return ValueOf<bool>(*admin, "SELECT has_database_privilege('public', $1, 'CONNECT')", db);
   };
   ASSERT_FALSE(public_can_connect());
   Execute(*admin, "GRANT CONNECT ON DATABASE " + admin->quote_name(db) + " TO PUBLIC");
-  engine().EnsureDatabase(db);
+  engine().EnsureDatabase(db, contract::kOwnerA);
   EXPECT_FALSE(public_can_connect()) << "PUBLIC's CONNECT revoked again";
 }
 
@@ -313,7 +317,7 @@ TEST_F(PgEngineTest, OperatorSessionsIgnoreTenantObjectsOnTheSearchPath) {
 // own: the database's ACL stays the same however many users it has.
 TEST_F(PgEngineTest, DatabaseAclDoesNotGrowWithItsUsers) {
   const std::string db = Name("acl");
-  engine().EnsureDatabase(db);
+  engine().EnsureDatabase(db, contract::kOwnerA);
   auto admin = harness_.Admin();
   const auto acl = [&] {
     return ValueOf<std::string>(*admin, "SELECT datacl::text FROM pg_database WHERE datname = $1",
@@ -435,7 +439,7 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
     LogEveryStatementOf logged(*admin, harness_.OperatorName());
     // A new session of the least-privileged operator (as in production): logs everything.
     auto engine = db::ConnectPostgres(harness_.OperatorConfig());
-    engine->EnsureDatabase(db);
+    engine->EnsureDatabase(db, contract::kOwnerA);
     engine->EnsureUser(Spec(ascii_user, ascii_password, db));
     engine->EnsureUser(Spec(other_user, other_password, db));
     engine->SetPassword(ascii_user, ascii_password + "2");

@@ -56,6 +56,8 @@ db::ConnectionConfig OnUnusedPort(const db::ConnectionConfig& config);
 ///   static std::unique_ptr<AdminSession> Admin(const db::ConnectionConfig& admin, database);
 ///   static void CreateForeignDatabase(AdminSession&, name, table, row);
 ///   static std::vector<std::string> Rows(AdminSession& (in that database), table);
+///   static void TamperWithServerApi(AdminSession&, const std::string& instance_prefix);
+///                                  alters one server-side function of that application
 ///   static void DropTestObjects(AdminSession&, const std::vector<std::string>& prefixes);
 ///                                  drops the databases and roles/users whose names start
 ///                                  with one of `prefixes`: what the engine's DropUser leaves
@@ -71,7 +73,8 @@ class ServerHarness {
   ServerHarness()
       : config_(Traits::AdminConfig()),
         admin_engine_(Traits::Connect(ForApplication(config_, instance_prefix_))) {
-    admin_engine_->EnsureOperator(db::OperatorSpec{OperatorName(), kOperatorPassword, false});
+    admin_engine_->EnsureOperator(
+        db::OperatorSpec{OperatorName(), kOperatorPassword, DefaultGrantable()});
     engine_ = Traits::Connect(OperatorConfig());
   }
   ~ServerHarness() {
@@ -87,11 +90,20 @@ class ServerHarness {
   const std::string& instance_prefix() const { return instance_prefix_; }
   std::string OperatorName() const { return instance_prefix_ + "operator"; }
 
-  /// Makes the operator superuser (or least-privileged again) and reconnects engine().
-  void SetOperatorSuperuser(bool superuser) {
-    admin_engine_->EnsureOperator(db::OperatorSpec{OperatorName(), std::nullopt, superuser});
+  /// Every extra role but superuser: what the harness makes grantable at first.
+  static db::ExtraRoles DefaultGrantable() {
+    return {db::ExtraRole::kCreateDb, db::ExtraRole::kAdmin, db::ExtraRole::kCreateRole};
+  }
+  /// EnsureOperator with `grantable` (and repairs the server-side functions); engine()
+  /// reconnects.
+  void SetGrantable(const db::ExtraRoles& grantable) {
+    admin_engine_->EnsureOperator(db::OperatorSpec{OperatorName(), std::nullopt, grantable});
     engine_ = Traits::Connect(OperatorConfig());
   }
+  /// A fresh session of the operator.
+  db::EnginePtr ConnectAsOperator() { return Traits::Connect(OperatorConfig()); }
+  /// The admin alters one of the application's server-side functions.
+  void TamperWithServerApi() { Traits::TamperWithServerApi(*Admin(), instance_prefix_); }
   /// An admin engine acting for another grantor application (another instance prefix).
   db::EnginePtr ConnectAsAnotherApplication() {
     return Traits::Connect(ForApplication(config_, other_prefix_));
@@ -141,7 +153,7 @@ class ServerHarness {
       try {
         for (const auto& user : admin_engine_->ListUsers(prefix_)) admin_engine_->DropUser(user);
         engine_.reset();
-        Traits::DropTestObjects(*Admin(), {prefix_, instance_prefix_, other_prefix_});
+        Traits::DropTestObjects(*Admin(), {instance_prefix_, other_prefix_});
         return;
       } catch (const std::exception& e) {
         const bool concurrent = std::string(e.what()).find("concurrently") != std::string::npos;
@@ -154,9 +166,12 @@ class ServerHarness {
     }
   }
 
-  std::string prefix_ = UniquePrefix();
-  std::string instance_prefix_ = "gi" + prefix_.substr(2);
-  std::string other_prefix_ = "go" + prefix_.substr(2);
+  std::string unique_ = UniquePrefix();
+  std::string instance_prefix_ = "gi" + unique_.substr(2);
+  std::string other_prefix_ = "go" + unique_.substr(2);
+  // Test users and databases live in the application's namespace (core::IsTenantUserName):
+  // the server-side functions refuse any other name.
+  std::string prefix_ = instance_prefix_ + "t";
   db::ConnectionConfig config_;
   db::EnginePtr admin_engine_;
   db::EnginePtr engine_;

@@ -21,24 +21,29 @@ class EngineProxy : public db::Engine {
   EngineProxy(FakeEngine& engine, db::ConnectionConfig config)
       : engine_(engine), config_(std::move(config)) {}
   db::ServerInfo Server() override { return Bound().Server(); }
-  db::DatabaseStatus InspectDatabase(const std::string& name) override {
+  db::DatabaseInfo InspectDatabase(const std::string& name) override {
     return Bound().InspectDatabase(name);
   }
-  void EnsureDatabase(const std::string& name) override { Bound().EnsureDatabase(name); }
-  void AdoptDatabase(const std::string& name) override { Bound().AdoptDatabase(name); }
+  void EnsureDatabase(const std::string& name, const db::DatabaseOwner& owner) override {
+    Bound().EnsureDatabase(name, owner);
+  }
+  void AdoptDatabase(const std::string& name, const db::DatabaseOwner& owner) override {
+    Bound().AdoptDatabase(name, owner);
+  }
   bool DatabaseExists(const std::string& name) override { return Bound().DatabaseExists(name); }
   void EnsureUser(const db::UserSpec& spec) override { Bound().EnsureUser(spec); }
   void SetPassword(const std::string& user, const std::string& password) override {
     Bound().SetPassword(user, password);
   }
+  void LockUser(const std::string& name) override { Bound().LockUser(name); }
   void DropUser(const std::string& name) override { Bound().DropUser(name); }
   bool UserExists(const std::string& name) override { return Bound().UserExists(name); }
   std::vector<std::string> ListUsers(const std::string& prefix) override {
     return Bound().ListUsers(prefix);
   }
   void EnsureOperator(const db::OperatorSpec& spec) override { Bound().EnsureOperator(spec); }
-  std::optional<std::string> OperatorDrift(bool superuser) override {
-    return Bound().OperatorDrift(superuser);
+  std::optional<std::string> OperatorDrift(const db::ExtraRoles& grantable) override {
+    return Bound().OperatorDrift(grantable);
   }
 
  private:

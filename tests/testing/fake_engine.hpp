@@ -26,23 +26,26 @@ class FakeEngine : public db::Engine {
   explicit FakeEngine(core::Dialect dialect = core::Dialect::kPostgres);
 
   /// Who the next calls act as, the way a connection logs in: `user` (a superuser when it was
-  /// created with ExtraRole::kSuperuser or is an operator made with superuser) for the grantor
-  /// application `instance_prefix`. EngineProxy calls this before every forwarded call.
+  /// created with ExtraRole::kSuperuser, or an operator made superuser behind grantor's back)
+  /// for the grantor application `instance_prefix`. EngineProxy calls this before every
+  /// forwarded call. An operator works through the application's "server-side functions": only
+  /// roles they were told are grantable, kNeedsRepair once they were tampered with.
   void ActAs(const std::string& user, const std::string& instance_prefix);
 
   // --- db::Engine ------------------------------------------------------------------------
   db::ServerInfo Server() override;
-  db::DatabaseStatus InspectDatabase(const std::string& name) override;
-  void EnsureDatabase(const std::string& name) override;
-  void AdoptDatabase(const std::string& name) override;
+  db::DatabaseInfo InspectDatabase(const std::string& name) override;
+  void EnsureDatabase(const std::string& name, const db::DatabaseOwner& owner) override;
+  void AdoptDatabase(const std::string& name, const db::DatabaseOwner& owner) override;
   bool DatabaseExists(const std::string& name) override;
   void EnsureUser(const db::UserSpec& spec) override;
   void SetPassword(const std::string& user, const std::string& password) override;
+  void LockUser(const std::string& name) override;
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
   void EnsureOperator(const db::OperatorSpec& spec) override;
-  std::optional<std::string> OperatorDrift(bool superuser) override;
+  std::optional<std::string> OperatorDrift(const db::ExtraRoles& grantable) override;
 
   /// A database someone else created (the "payroll" of a shared server), with one table.
   void AddForeignDatabase(const std::string& name, const std::string& table = "",
@@ -51,7 +54,18 @@ class FakeEngine : public db::Engine {
   std::optional<bool> OperatorIsSuperuser(const std::string& user) const;
   /// Gives operator `user` superuser behind the charm's back (an account made by an older
   /// release, or by hand).
-  void MakeOperatorSuperuser(const std::string& user) { operators_[user] = true; }
+  void MakeOperatorSuperuser(const std::string& user) { operators_[user].superuser = true; }
+  /// The roles the server-side functions of application `instance_prefix` may grant, when
+  /// installed.
+  std::optional<db::ExtraRoles> InstalledGrantable(const std::string& instance_prefix) const;
+  /// Alters the server-side functions of `instance_prefix` (a careless DBA): the operator's
+  /// calls then fail with kNeedsRepair until EnsureOperator runs again.
+  void TamperWithServerApi(const std::string& instance_prefix);
+  /// Makes DropUser(`user`) fail with DbError{kOther, `reason`} after locking it (objects the
+  /// account cannot reach): every time, or only for operators when `admin_can_finish`.
+  void BlockCleanup(const std::string& user, const std::string& reason, bool admin_can_finish);
+  /// Whether `user` exists and is locked (LockUser, or a DropUser that failed).
+  bool IsLocked(const std::string& user) const;
 
   // --- simulation ------------------------------------------------------------------------
   /// While down, every Engine method and every session operation throws DbError{kConnection}.
@@ -89,6 +103,9 @@ class FakeEngine : public db::Engine {
   std::optional<db::UserSpec> GetUser(const std::string& user) const;
   /// The prefix of the application that manages `database` ("" for a foreign one).
   std::optional<std::string> ManagerOf(const std::string& database) const;
+  /// The owner recorded for `database` by the application `instance_prefix`, if any.
+  std::optional<db::DatabaseOwner> OwnerOf(const std::string& database,
+                                           const std::string& instance_prefix) const;
   /// The rows of `table` in `database`, as the server's superuser reads them (sorted).
   std::vector<std::string> TableRows(const std::string& database, const std::string& table) const;
   /// Whether the application `instance_prefix` adopted `database`.
@@ -99,9 +116,26 @@ class FakeEngine : public db::Engine {
 
  private:
   struct Database {
-    std::string managed_by;             // instance prefix; "" for a foreign database
-    std::set<std::string> adopted_by;   // instance prefixes
+    std::string managed_by;  // instance prefix; "" for a foreign database
+    std::optional<db::DatabaseOwner> owner;  // recorded by the managing application
+    std::map<std::string, std::optional<db::DatabaseOwner>> adopted_by;  // by instance prefix
     std::map<std::string, std::vector<std::string>> tables;
+  };
+  struct User {
+    db::UserSpec spec;
+    bool locked = false;
+  };
+  struct Operator {
+    std::string instance_prefix;
+    bool superuser = false;
+  };
+  struct ServerApi {
+    db::ExtraRoles grantable;
+    bool intact = true;
+  };
+  struct Blocked {
+    std::string reason;
+    bool admin_can_finish = false;
   };
   struct Session {
     std::string user;
@@ -112,19 +146,25 @@ class FakeEngine : public db::Engine {
   void Enter(const std::string& call);
   db::ServerInfo Info() const;
   bool ActingAsSuperuser() const;
+  bool ActingAsOperator() const;
   void RequireSuperuser(const std::string& what) const;
+  void RequireIntactApi() const;
+  void RequireTenantName(const std::string& user) const;
+  bool Reachable(const Database& database) const;
   const Session& LiveSession(SessionId session) const;
-  bool MayUse(const db::UserSpec& user, const std::string& database) const;
+  bool MayUse(const User& user, const std::string& database) const;
   Database& UsableDatabase(SessionId session, const std::string& database);
 
   core::Dialect dialect_;
   std::string acting_user_;
   std::string acting_prefix_ = kDefaultPrefix;
-  std::map<std::string, bool> operators_;  // operator account -> superuser
+  std::map<std::string, Operator> operators_;
+  std::map<std::string, ServerApi> apis_;  // by instance prefix
+  std::map<std::string, Blocked> blocked_cleanups_;
   bool down_ = false;
   std::optional<db::ErrorKind> fail_next_;
   std::map<std::string, Database> databases_;
-  std::map<std::string, db::UserSpec> users_;
+  std::map<std::string, User> users_;
   std::map<SessionId, Session> sessions_;
   SessionId next_session_ = 1;
   std::vector<std::string> calls_;

@@ -65,6 +65,15 @@ std::string PostgresGroupRole(std::string_view instance_prefix, std::uint32_t da
 /// "<instance_prefix>admin".
 std::string PostgresAdminRole(std::string_view instance_prefix);
 
+/// Whether `name` may be a login user that a grantor application (instance prefix `prefix`)
+/// creates for its relations: `prefix`, then a suffix of [a-z0-9_] starting with a letter that
+/// is none of the names the application keeps for itself: "operator", "api", "meta", "admin",
+/// "admin_*", "def_*", "o<digits>" (its operator, server-side functions and bookkeeping, admin
+/// roles, MySQL definer accounts and PostgreSQL group roles). Production relation users are
+/// "<prefix>r<id>" and "<prefix>r<id>b" (core::InstanceNames). The engines' server-side
+/// functions apply the same rule before they create, change, lock or drop an account.
+bool IsTenantUserName(std::string_view prefix, std::string_view name);
+
 /// `untrusted` made safe to embed in a message: bytes outside [A-Za-z0-9_.-] become '?', and
 /// it is cut to 64 bytes with a trailing "...".
 std::string Printable(std::string_view untrusted);

@@ -16,42 +16,54 @@ namespace grantor::db {
 
 /// Extra privileges a relation may request ("extra-user-roles"). The charm validates the
 /// relation's free text against its allow-list and the operator's policy
-/// (`allowed-extra-user-roles`), and hands the engine this typed set.
+/// (`allowed-extra-user-roles`), and hands the engine this typed set. The engine gives a role
+/// only when the server-side functions installed by EnsureOperator were told it is grantable
+/// (OperatorSpec::grantable): a leaked operator password cannot widen the policy.
 ///
 /// PostgreSQL:
 ///   kCreateDb   -> role attribute CREATEDB.
-///   kCreateRole -> role attribute CREATEROLE (refused by the policy on PostgreSQL 15 and older,
-///                  where it reaches every non-superuser role: core::UnsafeRoleReason).
-///   kSuperuser  -> role attribute SUPERUSER (the operator must be superuser to give it).
-///   kAdmin      -> membership in the application's NOLOGIN admin role
-///                  (core::PostgresAdminRole: pg_read_all_data and pg_write_all_data, CONNECT and
-///                  TEMPORARY on every database the application manages) plus CREATEDB.
-/// MariaDB / MySQL (global privileges, ON *.*):
-///   kCreateDb   -> CREATE (MySQL has no "create databases only" privilege: CREATE ON *.* also
-///                  lets the user create tables in databases it can otherwise not read).
-///   kSuperuser  -> ALL PRIVILEGES WITH GRANT OPTION (the operator must hold it to give it).
-///   kCreateRole, kAdmin -> refused by the policy (core::UnsafeRoleReason): CREATE USER reaches
-///                  every account of the server, and global data privileges reach the grant
-///                  tables of the `mysql` schema.
+///   kCreateRole -> role attribute CREATEROLE (refused on PostgreSQL 15 and older, where it
+///                  reaches every non-superuser role: core::UnsafeRoleReason).
+///   kSuperuser  -> role attribute SUPERUSER (the admin account that owns the server-side
+///                  functions must be superuser; the operator never is).
+///   kAdmin      -> CREATEDB, and membership in the group role of every database recorded as
+///                  owned by UserSpec::application (managed or adopted for it): the requiring
+///                  application's own databases, nothing server-wide.
+/// MariaDB / MySQL:
+///   kCreateDb   -> CREATE ON *.* (MySQL has no "create databases only" privilege).
+///   kSuperuser  -> ALL PRIVILEGES ON *.* WITH GRANT OPTION (the admin that defines the
+///                  procedures must hold it).
+///   kCreateRole, kAdmin -> refused (core::UnsafeRoleReason).
 enum class ExtraRole { kCreateDb, kCreateRole, kSuperuser, kAdmin };
 using ExtraRoles = std::set<ExtraRole>;
+
+/// The application a database was made for (or adopted for): the requirer whose relation caused
+/// it, as the grantor application sees it (its model's UUID and the remote application's name).
+/// Recorded on the server next to the database, so that any unit, leader or release finds it.
+struct DatabaseOwner {
+  std::string model_uuid;
+  std::string app;
+  bool operator==(const DatabaseOwner&) const = default;
+};
 
 /// The desired state of one login user (option struct).
 struct UserSpec {
   std::string name;
   std::string password;  ///< Secret. Never logged, never in an error message.
-  /// The database the user works in; it must be managed by this application (EnsureDatabase)
-  /// or adopted (AdoptDatabase). PostgreSQL: the user becomes an INHERIT member of the
-  /// database's group role (core::PostgresGroupRole), which owns a managed database and holds
-  /// CONNECT, CREATE, TEMPORARY on an adopted one. A user without extra roles also gets
+  /// The database the user works in; it must be managed or adopted by this grantor application
+  /// (EnsureDatabase / AdoptDatabase): kNotFound otherwise. Which requirer may use which
+  /// database (owner, share-databases) is the charm's decision, made before this call.
+  /// PostgreSQL: the user becomes an INHERIT member of the database's group role
+  /// (core::PostgresGroupRole), which owns a managed database and holds CONNECT and TEMPORARY on
+  /// an adopted one (plus its own schema there). A user without extra roles also gets
   /// `ALTER ROLE u IN DATABASE db SET role = <group role>`, so every object it creates is owned
-  /// by the group role and is usable by the next user at once. A user with extra roles keeps
-  /// its own identity in its sessions (SET ROLE would disable CREATEDB/SUPERUSER/admin
-  /// membership); what it creates is handed to the group role when the user is dropped
-  /// (REASSIGN OWNED). MariaDB: the data and schema privileges on `db`.* (no GRANT OPTION).
+  /// by the group role and is usable by the next user at once. MariaDB: the data and schema
+  /// privileges on `db`.* (no GRANT OPTION).
   /// std::nullopt: a user with no database access of its own (only its extra roles).
   std::optional<std::string> database;
   ExtraRoles extra_roles;
+  /// The requiring application the user is for; kAdmin reaches that application's databases.
+  DatabaseOwner application;
 };
 
 enum class Flavour { kPostgres, kMariaDb, kMySql };
@@ -60,18 +72,41 @@ enum class Flavour { kPostgres, kMariaDb, kMySql };
 enum class DatabaseStatus {
   kAbsent,   ///< no database of that name
   kManaged,  ///< created by this grantor application (possibly half-way through its set-up)
-  kForeign,  ///< exists and was not created by this application: the operator's to hand out
+  kAdopted,  ///< made by someone else and handed to this grantor application (AdoptDatabase)
+  kForeign,  ///< exists and is neither: the operator's to hand out (config adopt-databases)
 };
 
-/// The charm's own account on the server ("operator"), created and kept in shape by the
-/// admin account: exactly the least privileges provisioning needs (docs/security.md lists them
-/// per engine), plus superuser only while the policy lets relations have superuser.
+/// What the server records about one database.
+struct DatabaseInfo {
+  DatabaseStatus status = DatabaseStatus::kAbsent;
+  /// For kManaged / kAdopted: the requirer it was made or adopted for. std::nullopt when no
+  /// owner is recorded (a database made by a grantor release that did not record owners, or
+  /// adopted before any application asked for it): the first EnsureDatabase / AdoptDatabase
+  /// with an owner records it.
+  std::optional<DatabaseOwner> owner;
+  bool operator==(const DatabaseInfo&) const = default;
+};
+
+/// The charm's own account on the server ("operator"), created and kept in shape by the admin
+/// account. It holds nothing that reaches beyond what this grantor application manages
+/// (docs/security.md has the table per engine): every privileged operation (create, change,
+/// lock or drop a relation user; finish a database it created; record owners) goes through
+/// server-side functions (PostgreSQL SECURITY DEFINER functions in the maintenance database,
+/// MariaDB/MySQL SQL SECURITY DEFINER procedures in the bookkeeping database) that the admin
+/// account installs and owns, that accept only names of this application's namespace, databases
+/// it manages or adopted, and the roles of `grantable`, and on which the operator holds EXECUTE.
 struct OperatorSpec {
   std::string name;
   /// The password to set; std::nullopt keeps the current one (the account must exist then).
   std::optional<std::string> password;  ///< Secret. Never logged, never in an error message.
-  bool superuser = false;
+  /// The extra roles the server-side functions may give relation users (the policy's
+  /// allowed-extra-user-roles). kSuperuser needs an admin that holds it itself.
+  ExtraRoles grantable;
 };
+
+/// The version of the server-side functions this build installs and expects. Raised whenever
+/// their definition changes; EnsureOperator installs exactly this version.
+inline constexpr int kServerApiVersion = 1;
 
 struct ServerInfo {
   Flavour flavour = Flavour::kPostgres;
@@ -85,14 +120,21 @@ struct ServerInfo {
 /// - The engine acts for one grantor application, named by ConnectionConfig::instance_prefix
 ///   ("grantor_<tag>_"): what it creates on the server carries that prefix, and
 ///   InspectDatabase tells this application's databases from everybody else's.
+/// - It works the same logged in as the operator (every privileged step through the
+///   server-side functions) or as the admin account (which may also do what the functions
+///   cannot: AdoptDatabase, EnsureOperator, and clean-ups in databases the operator cannot
+///   reach). Logged in as the operator, the engine checks before the first server-side function
+///   call of its session that the functions are those of kServerApiVersion, unaltered: if not,
+///   that call throws DbError{kNeedsRepair} and nothing is changed.
 /// - Every operation validates every name with grantor::core::naming *before* any SQL is sent
 ///   and throws DbError{kInvalidName} for a name outside the allow-list; nothing is changed then.
 /// - Every mutating operation is idempotent: Juju retries hooks, so running it again after a
 ///   success (or after a failure half-way) converges to the same state.
 /// - Failures are DbError (errors.hpp). kConnection means "retry later" and leaves the engine
-///   usable: the next call reconnects.
-/// - Sessions never trust the tenant's objects: PostgreSQL sessions run with search_path
-///   pg_catalog and qualify what they call.
+///   usable: the next call reconnects. Messages name the real cause (the object, the database)
+///   and never a password.
+/// - Sessions never trust the tenant's objects: PostgreSQL sessions and functions run with
+///   search_path pg_catalog and qualify what they call.
 /// - Not thread-safe: use one engine per thread.
 class Engine {
  public:
@@ -103,58 +145,77 @@ class Engine {
   /// Server().version; what the charm publishes as `version`.
   std::string ServerVersion() { return Server().version; }
 
-  /// Whether database `name` is absent, managed by this application, or someone else's.
-  /// PostgreSQL: managed when owned by this application's group role for it
-  /// (core::PostgresGroupRole) or, half-way through its creation, by the engine's own account.
-  /// MariaDB: managed when recorded so in this application's bookkeeping table
-  /// `<instance_prefix>meta`.`databases`, which only grantor's operator can write.
-  /// Read-only. Throws kInvalidName for an invalid name.
-  virtual DatabaseStatus InspectDatabase(const std::string& name) = 0;
+  /// Whether database `name` is absent, managed or adopted by this application (and for which
+  /// requirer), or someone else's. PostgreSQL: managed when owned by this application's group
+  /// role for it (core::PostgresGroupRole) or, half-way through its creation, by the operator;
+  /// owners and adoptions are recorded in this application's bookkeeping table in the
+  /// maintenance database, which only the server-side functions write. MariaDB: the bookkeeping
+  /// table `<instance_prefix>meta`.`databases`. Read-only. Throws kInvalidName.
+  virtual DatabaseInfo InspectDatabase(const std::string& name) = 0;
 
-  /// Creates database `name` for this application when absent, or finishes the set-up of one it
-  /// manages; never drops or alters data. PostgreSQL: the database is created by the engine's
-  /// account, its group role made, CONNECT and TEMPORARY revoked from PUBLIC (granted to the
-  /// application's admin role), and last the database handed to its group role (the mark of a
-  /// finished set-up). MariaDB: the database is recorded in the bookkeeping table, then created.
-  /// A foreign database (InspectDatabase) is kAlreadyExists and nothing is changed.
-  /// Reserved names (postgres, template0/1, grantor_*; mysql, sys, information_schema,
+  /// Creates database `name` for `owner` when absent, or finishes the set-up of one this
+  /// application manages; never drops or alters data. The owner is recorded when the database
+  /// is created, or when a managed database has none recorded yet; a recorded owner is never
+  /// changed. PostgreSQL: the database is created by the operator (CREATEDB), then a server-side
+  /// function makes its group role, revokes CONNECT and TEMPORARY from PUBLIC, records it, and
+  /// last hands it to the group role (the mark of a finished set-up). MariaDB: recorded, then
+  /// created, by a procedure. A foreign or adopted database is kAlreadyExists and nothing is
+  /// changed. Reserved names (postgres, template0/1, grantor_*; mysql, sys, information_schema,
   /// performance_schema) are kInvalidName. Idempotent.
-  virtual void EnsureDatabase(const std::string& name) = 0;
+  virtual void EnsureDatabase(const std::string& name, const DatabaseOwner& owner) = 0;
 
-  /// Gives this application's relation users a way into an existing database the operator
-  /// chose to hand out (config adopt-databases), without changing its owner or any object in
-  /// it. PostgreSQL: the database's group role gets CONNECT, CREATE and TEMPORARY on it and
-  /// USAGE and CREATE on its `public` schema; existing tables stay their owner's. That needs
-  /// rights over the database, so the charm calls it on an engine logged in as the admin.
-  /// MariaDB: the database is recorded as adopted in the bookkeeping table; nothing in it
-  /// changes (users get privileges on the database itself).
-  /// kNotFound when the database does not exist. Idempotent.
-  virtual void AdoptDatabase(const std::string& name) = 0;
+  /// Hands an existing database the operator chose (config adopt-databases) to this
+  /// application's relation users, for `owner`, without changing its owner or any object in it.
+  /// PostgreSQL: the database's group role gets CONNECT and TEMPORARY on it and a schema of its
+  /// own (named after the group role, owned by it), never CREATE on the database or on a schema
+  /// others resolve names through; recorded as adopted for `owner` (an owner already recorded
+  /// stays). That needs rights over the database: the charm calls it on an engine logged in as
+  /// the admin. MariaDB: recorded as adopted. kNotFound when the database does not exist;
+  /// kAlreadyExists when this application manages it. Idempotent.
+  virtual void AdoptDatabase(const std::string& name, const DatabaseOwner& owner) = 0;
 
   /// True if database `name` exists. Throws kInvalidName for an invalid name.
   virtual bool DatabaseExists(const std::string& name) = 0;
 
   /// Makes login user `spec.name` exist with exactly `spec.password`, access to `spec.database`
-  /// and exactly the privileges of `spec.extra_roles` (roles not listed are taken away).
+  /// and exactly the privileges of `spec.extra_roles` (roles not listed are taken away), and
+  /// able to log in (a user left locked by an earlier LockUser is unlocked).
   /// Creates the user when absent, otherwise updates it in place (same name, new password:
   /// existing sessions stay open, new logins need the new password).
   /// `spec.database`, when set, must exist and be managed or adopted: kNotFound otherwise.
+  /// A role that is not grantable (OperatorSpec::grantable) or not safe on this server
+  /// (core::UnsafeRoleReason) is kAccessDenied, before anything changes.
   /// Idempotent: a second call with the same spec changes nothing observable.
   virtual void EnsureUser(const UserSpec& spec) = 0;
 
   /// Sets the password of an existing user. kNotFound if the user does not exist.
   virtual void SetPassword(const std::string& user, const std::string& password) = 0;
 
-  /// Removes user `name` so that it can neither log in nor keep working:
-  ///   1. blocks new logins (PostgreSQL NOLOGIN / MariaDB ACCOUNT LOCK);
-  ///   2. terminates every open session of the user;
-  ///   3. PostgreSQL: databases the user owns are handed to their group role (made when
-  ///      missing); in every database where it owns objects or holds privileges,
-  ///      REASSIGN OWNED BY name TO this application's group role of that database, or, where
-  ///      the application has none, DROP OWNED; nothing is ever handed to the engine's own
-  ///      account or any other privileged account;
-  ///   4. drops the user.
+  /// Revocation, first step: user `name` can no longer log in (PostgreSQL NOLOGIN / MariaDB
+  /// ACCOUNT LOCK), and every session it has open is ended before this returns. Succeeds
+  /// whatever the user or anyone else did on the server (objects owned, privileges received,
+  /// database settings, DEFINER objects): it changes only the account itself and its sessions.
+  /// Needs no admin account. Absent user: success. Idempotent.
+  virtual void LockUser(const std::string& name) = 0;
+
+  /// Revocation, second step (LockUser first, again, so it is safe to call alone): cleans up and
+  /// drops user `name`.
+  ///   PostgreSQL: databases the user owns (made with CREATEDB) are handed to a group role of
+  ///   their own and recorded as managed for the owner of the user's database; in every
+  ///   database where it owns objects or holds privileges (pg_shdepend), REASSIGN OWNED BY name
+  ///   TO this application's group role of that database, or, where the application has none (a
+  ///   database it neither manages nor adopted), DROP OWNED: objects outside its own databases
+  ///   are dropped, not kept. A REASSIGN that fails is followed by DROP OWNED. A database the
+  ///   engine's account cannot connect to is skipped while the others are still cleaned; then
+  ///   DbError names it ("holds privileges in database "x", which <account> cannot connect
+  ///   to"). Nothing is ever handed to the operator or any other privileged account.
+  ///   MariaDB/MySQL: stored objects whose DEFINER is the user (views, routines, triggers,
+  ///   events) are re-pointed at this application's locked owner account of their database
+  ///   (engine logged in as the admin), so that DROP USER succeeds on MySQL 8.0.22+ and they
+  ///   never run as a later account of the same name; the operator alone drops the user when it
+  ///   defines nothing, else DbError names the objects.
   /// Data in managed and adopted databases is kept. Absent user: success (idempotent).
+  /// On failure the user stays locked.
   virtual void DropUser(const std::string& name) = 0;
 
   /// True if user (PostgreSQL role / MariaDB account 'name'@'%') `name` exists.
@@ -167,15 +228,20 @@ class Engine {
   /// be empty (every user).
   virtual std::vector<std::string> ListUsers(const std::string& prefix) = 0;
 
-  /// Creates or alters the charm's operator account to exactly `spec` (see OperatorSpec):
-  /// privileges beyond the documented set are taken away, missing ones granted. Needs the admin
-  /// account. kNotFound when `spec.password` is unset and the account does not exist.
+  /// Needs the admin account. Installs (or upgrades to kServerApiVersion, or repairs) this
+  /// application's server-side functions and bookkeeping, records `spec.grantable`, and creates
+  /// or alters the operator account to exactly the documented least privileges: anything beyond
+  /// them is taken away (an operator made by an older release with CREATEROLE, superuser or
+  /// global privileges is brought down), missing ones granted. kNotFound when `spec.password` is
+  /// unset and the account does not exist. kAccessDenied when the admin cannot install what
+  /// `spec` needs (e.g. kSuperuser grantable but the admin is not superuser).
   virtual void EnsureOperator(const OperatorSpec& spec) = 0;
 
-  /// Run as the operator itself: what its account holds beyond or short of the set
-  /// EnsureOperator gives for `superuser`, as a short text ("holds SUPERUSER"), or
-  /// std::nullopt when it matches exactly. Read-only.
-  virtual std::optional<std::string> OperatorDrift(bool superuser) = 0;
+  /// Run as the operator itself: how its account and the server-side functions differ from what
+  /// EnsureOperator installs for `grantable`, as a short text ("holds CREATEROLE", "function
+  /// ensure_user altered", "functions are version 0, expected 1", "may grant superuser"), or
+  /// std::nullopt when they match exactly. Read-only.
+  virtual std::optional<std::string> OperatorDrift(const ExtraRoles& grantable) = 0;
 };
 
 using EnginePtr = std::unique_ptr<Engine>;

@@ -28,6 +28,10 @@ enum class ErrorKind {
   kAlreadyExists,
   /// The object the operation acts on does not exist (e.g. SetPassword of an absent user).
   kNotFound,
+  /// The server-side functions grantor's operator works through are missing, of another
+  /// version than this build expects, or altered (Engine contract): nothing was changed. The
+  /// charm reinstalls them with the admin account (Engine::EnsureOperator), or shows Blocked.
+  kNeedsRepair,
   /// Anything else; `native_code()` says what the server reported.
   kOther,
 };
@@ -47,6 +51,8 @@ constexpr std::string_view ErrorKindName(ErrorKind kind) {
       return "already-exists";
     case ErrorKind::kNotFound:
       return "not-found";
+    case ErrorKind::kNeedsRepair:
+      return "needs-repair";
     case ErrorKind::kOther:
       return "other";
   }

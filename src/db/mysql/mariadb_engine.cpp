@@ -71,17 +71,18 @@ class MariaDbEngine final : public Engine {
   }
 
   ServerInfo Server() override;
-  DatabaseStatus InspectDatabase(const std::string& name) override;
-  void EnsureDatabase(const std::string& name) override;
-  void AdoptDatabase(const std::string& name) override;
+  DatabaseInfo InspectDatabase(const std::string& name) override;
+  void EnsureDatabase(const std::string& name, const DatabaseOwner& owner) override;
+  void AdoptDatabase(const std::string& name, const DatabaseOwner& owner) override;
   bool DatabaseExists(const std::string& name) override;
   void EnsureUser(const UserSpec& spec) override;
   void SetPassword(const std::string& user, const std::string& password) override;
+  void LockUser(const std::string& name) override;
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
   void EnsureOperator(const OperatorSpec& spec) override;
-  std::optional<std::string> OperatorDrift(bool superuser) override;
+  std::optional<std::string> OperatorDrift(const ExtraRoles& grantable) override;
 
  private:
   struct GlobalGrants {
@@ -313,20 +314,23 @@ void MariaDbEngine::Record(const std::string& name, const std::string& kind, boo
        "record database");
 }
 
-DatabaseStatus MariaDbEngine::InspectDatabase(const std::string& name) {
+DatabaseInfo MariaDbEngine::InspectDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
-  if (!DatabaseExists(name)) return DatabaseStatus::kAbsent;
-  return RecordedKind(name) == "managed" ? DatabaseStatus::kManaged : DatabaseStatus::kForeign;
+  if (!DatabaseExists(name)) return {};
+  const auto kind = RecordedKind(name);
+  if (kind == "managed") return {DatabaseStatus::kManaged, {}};
+  if (kind == "adopted") return {DatabaseStatus::kAdopted, {}};
+  return {DatabaseStatus::kForeign, {}};
 }
 
-void MariaDbEngine::EnsureDatabase(const std::string& name) {
+void MariaDbEngine::EnsureDatabase(const std::string& name, const DatabaseOwner& /*owner*/) {
   RequireDatabaseName(name, kDialect);
-  const DatabaseStatus status = InspectDatabase(name);
+  const DatabaseStatus status = InspectDatabase(name).status;
   if (status == DatabaseStatus::kManaged) return;
   const DbError foreign(ErrorKind::kAlreadyExists, "1007",
                         "ensure database: database '" + name +
                             "' exists and is not managed by this application");
-  if (status == DatabaseStatus::kForeign) throw foreign;
+  if (status != DatabaseStatus::kAbsent) throw foreign;
   Record(name, "managed", /*overwrite=*/true);
   const std::string create = "CREATE DATABASE " + QuoteIdentifier(name) + " CHARACTER SET utf8mb4";
   MYSQL* handle = Conn();
@@ -340,7 +344,7 @@ void MariaDbEngine::EnsureDatabase(const std::string& name) {
 
 // Nothing changes in the database itself; the record lets EnsureUser tell an adopted database
 // from one nobody handed over.
-void MariaDbEngine::AdoptDatabase(const std::string& name) {
+void MariaDbEngine::AdoptDatabase(const std::string& name, const DatabaseOwner& /*owner*/) {
   RequireDatabaseName(name, kDialect);
   if (!DatabaseExists(name)) {
     throw DbError(ErrorKind::kNotFound, "1049",
@@ -470,6 +474,13 @@ void MariaDbEngine::KillSessions(const std::string& user) {
   }
 }
 
+void MariaDbEngine::LockUser(const std::string& name) {
+  RequireUserName(name, kDialect);
+  if (!UserExists(name)) return;
+  Exec("ALTER USER " + Account(name) + " ACCOUNT LOCK", "lock user");
+  KillSessions(name);
+}
+
 void MariaDbEngine::DropUser(const std::string& name) {
   RequireUserName(name, kDialect);
   if (!UserExists(name)) return;
@@ -509,7 +520,7 @@ void MariaDbEngine::EnsureOperator(const OperatorSpec& spec) {
     throw DbError(ErrorKind::kNotFound, "1133",
                   "ensure operator: user '" + spec.name + "' does not exist");
   }
-  if (spec.superuser) {
+  if (spec.grantable.contains(ExtraRole::kSuperuser)) {
     Exec("GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION", "grant operator");
     return;
   }
@@ -527,7 +538,8 @@ void MariaDbEngine::EnsureOperator(const OperatorSpec& spec) {
 }
 
 // Read as the operator itself: USER_PRIVILEGES spells the grantee 'user'@'host'.
-std::optional<std::string> MariaDbEngine::OperatorDrift(bool superuser) {
+std::optional<std::string> MariaDbEngine::OperatorDrift(const ExtraRoles& grantable) {
+  const bool superuser = grantable.contains(ExtraRole::kSuperuser);
   const GlobalGrants held = ReadGlobalGrants(
       "CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''',"
       " SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')");

@@ -167,17 +167,18 @@ class PqEngine final : public Engine {
   }
 
   ServerInfo Server() override;
-  DatabaseStatus InspectDatabase(const std::string& name) override;
-  void EnsureDatabase(const std::string& name) override;
-  void AdoptDatabase(const std::string& name) override;
+  DatabaseInfo InspectDatabase(const std::string& name) override;
+  void EnsureDatabase(const std::string& name, const DatabaseOwner& owner) override;
+  void AdoptDatabase(const std::string& name, const DatabaseOwner& owner) override;
   bool DatabaseExists(const std::string& name) override;
   void EnsureUser(const UserSpec& spec) override;
   void SetPassword(const std::string& user, const std::string& password) override;
+  void LockUser(const std::string& name) override;
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
   void EnsureOperator(const OperatorSpec& spec) override;
-  std::optional<std::string> OperatorDrift(bool superuser) override;
+  std::optional<std::string> OperatorDrift(const ExtraRoles& grantable) override;
 
  private:
   pqxx::connection& Admin();
@@ -332,9 +333,9 @@ DatabaseFacts PqEngine::ReadDatabase(const std::string& name) {
   return ReadDatabase(tx, name);
 }
 
-DatabaseStatus PqEngine::InspectDatabase(const std::string& name) {
+DatabaseInfo PqEngine::InspectDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
-  return Guard("inspect database", [&] { return StatusOf(ReadDatabase(name)); });
+  return Guard("inspect database", [&] { return DatabaseInfo{StatusOf(ReadDatabase(name)), {}}; });
 }
 
 void PqEngine::EnsureGroupRole(const std::string& role) {
@@ -375,7 +376,7 @@ void PqEngine::CreateDatabase(const std::string& name) {
 // operator, whose ownership marks a set-up under way), its group and admin roles, the operator's
 // membership in the group role, and last, in one transaction, the ACL and the hand-over to the
 // group role (the mark of a finished set-up). Drift (PUBLIC granted CONNECT again) is repaired.
-void PqEngine::EnsureDatabase(const std::string& name) {
+void PqEngine::EnsureDatabase(const std::string& name, const DatabaseOwner& /*owner*/) {
   RequireDatabaseName(name, kDialect);
   Guard("ensure database", [&] {
     DatabaseFacts facts = ReadDatabase(name);
@@ -426,7 +427,7 @@ void PqEngine::TakeOverPublicSchema(const std::string& name, const std::string& 
 }
 
 // Needs rights over the database (its owner or a superuser): the charm calls it as the admin.
-void PqEngine::AdoptDatabase(const std::string& name) {
+void PqEngine::AdoptDatabase(const std::string& name, const DatabaseOwner& /*owner*/) {
   RequireDatabaseName(name, kDialect);
   Guard("adopt database", [&] {
     const DatabaseFacts facts = ReadDatabase(name);
@@ -720,6 +721,18 @@ void PqEngine::HandOverOwnedDatabases(const std::string& user) {
 // database with objects (rare: objects the user created as itself) reassign/drop owned over a
 // connection to it; drop owned and drop the role in the maintenance database, as one implicit
 // transaction.
+void PqEngine::LockUser(const std::string& name) {
+  RequireUserName(name, kDialect);
+  Guard("lock user", [&] {
+    pqxx::nontransaction tx(Admin());
+    if (!tx.exec("SELECT " + ExistsSql(tx, "pg_roles", "rolname", name)).at(0)[0].as<bool>()) {
+      return;
+    }
+    tx.exec("ALTER ROLE " + tx.quote_name(name) + " NOLOGIN");
+    tx.exec(TerminateSessionsSql(tx, name));
+  });
+}
+
 void PqEngine::DropUser(const std::string& name) {
   RequireUserName(name, kDialect);
   Guard("drop user", [&] {
@@ -792,8 +805,8 @@ std::vector<std::string> PqEngine::OperatorStatements(pqxx::transaction_base& tx
                                                       const std::string& password_literal) {
   const std::string op = tx.quote_name(spec.name);
   std::string attributes = " WITH LOGIN INHERIT CREATEDB CREATEROLE";
-  if (spec.superuser || admin_is_superuser_) {
-    attributes += spec.superuser ? " SUPERUSER" : " NOSUPERUSER NOREPLICATION NOBYPASSRLS";
+  if (spec.grantable.contains(ExtraRole::kSuperuser) || admin_is_superuser_) {
+    attributes += spec.grantable.contains(ExtraRole::kSuperuser) ? " SUPERUSER" : " NOSUPERUSER NOREPLICATION NOBYPASSRLS";
   }
   if (spec.password) attributes += " PASSWORD " + password_literal;
   std::vector<std::string> statements{(exists ? "ALTER ROLE " : "CREATE ROLE ") + op + attributes,
@@ -844,7 +857,8 @@ void PqEngine::EnsureOperator(const OperatorSpec& spec) {
       secret);
 }
 
-std::optional<std::string> PqEngine::OperatorDrift(bool superuser) {
+std::optional<std::string> PqEngine::OperatorDrift(const ExtraRoles& grantable) {
+  const bool superuser = grantable.contains(ExtraRole::kSuperuser);
   return Guard("read the operator's privileges", [&]() -> std::optional<std::string> {
     pqxx::nontransaction tx(Admin());
     const pqxx::row row = tx.exec_params1(

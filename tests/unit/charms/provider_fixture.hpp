@@ -30,7 +30,7 @@ constexpr const char* kAdminPassword = "admin-password-0123456789";
 class ProviderFixture : public ::testing::Test {
  protected:
   explicit ProviderFixture(core::Dialect dialect) : dialect_(dialect), engine_(dialect) {
-    engine_.EnsureUser(db::UserSpec{"admin", kAdminPassword, std::nullopt, {db::ExtraRole::kSuperuser}});
+    engine_.EnsureUser(db::UserSpec{"admin", kAdminPassword, std::nullopt, {db::ExtraRole::kSuperuser}, {}});
   }
 
   charm::Router Charm() {

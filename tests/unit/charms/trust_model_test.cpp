@@ -83,7 +83,7 @@ TEST_F(TrustModelTest, AnExistingDatabaseIsRefusedUntilTheOperatorAdoptsIt) {
 // Another grantor application's database is as foreign as anyone else's.
 TEST_F(TrustModelTest, AnotherGrantorApplicationsDatabaseIsForeign) {
   engine_.ActAs("admin", "grantor_other00000_");
-  engine_.EnsureDatabase("theirs");
+  engine_.EnsureDatabase("theirs", db::DatabaseOwner{"other-model", "other-app"});
   State state = Bootstrapped();
   state.relations.push_back(DatabaseRelation(6, {{"database", "theirs"}}));
   auto out = Changed(state, 6);
@@ -120,21 +120,25 @@ TEST_F(TrustModelTest, SuperuserIsRefusedByDefaultAndTheOperatorStaysLeastPrivil
   EXPECT_EQ(refused.state.unit_status.status, "blocked");
   EXPECT_FALSE(engine_.HasUser(RelationUser(8)));
 
-  // Allowing superuser makes the operator superuser (through the admin), and only then.
+  // Allowing superuser lets the server-side functions give it (installed by the admin); the
+  // operator itself never becomes superuser.
+  const std::string prefix = core::InstanceNames(kModelUuid, "pg").prefix();
+  EXPECT_FALSE(engine_.InstalledGrantable(prefix)->contains(db::ExtraRole::kSuperuser));
   refused.state.config["allowed-extra-user-roles"] = "superuser";
   auto allowed = ConfigChanged(refused.state);
   EXPECT_EQ(allowed.state.unit_status.status, "active") << allowed.state.unit_status.message;
-  EXPECT_EQ(engine_.OperatorIsSuperuser(OperatorUser()), true);
+  EXPECT_EQ(engine_.OperatorIsSuperuser(OperatorUser()), false);
+  EXPECT_TRUE(engine_.InstalledGrantable(prefix)->contains(db::ExtraRole::kSuperuser));
   EXPECT_TRUE(engine_.GetUser(RelationUser(8))->extra_roles.contains(db::ExtraRole::kSuperuser));
 
-  // Taking it back brings the operator down again; the relation's request is refused again.
+  // Taking it back narrows the functions again; the relation's request is refused again.
   allowed.state.config["allowed-extra-user-roles"] = "";
   auto narrowed = ConfigChanged(allowed.state);
-  EXPECT_EQ(engine_.OperatorIsSuperuser(OperatorUser()), false);
+  EXPECT_FALSE(engine_.InstalledGrantable(prefix)->contains(db::ExtraRole::kSuperuser));
   EXPECT_EQ(narrowed.state.unit_status.status, "blocked");
   EXPECT_TRUE(Contains(narrowed.state.unit_status.message, "allowed-extra-user-roles"));
 
-  // Revoking that superuser relation needs more than the operator now holds: the admin does it.
+  // Revoking that superuser relation works as for any other.
   narrowed.state.FindRelation(8)->broken = true;
   auto broken = RunEvent(Charm(), testing::RelationEvent(narrowed.state, EventKind::kRelationBroken, 8),
                          narrowed.state);

@@ -31,18 +31,19 @@ class FakeConnection : public db::Engine {
     RoundTrip();
     return {};
   }
-  db::DatabaseStatus InspectDatabase(const std::string&) override {
+  db::DatabaseInfo InspectDatabase(const std::string&) override {
     RoundTrip();
-    return db::DatabaseStatus::kManaged;
+    return {db::DatabaseStatus::kManaged, std::nullopt};
   }
-  void EnsureDatabase(const std::string&) override { RoundTrip(); }
-  void AdoptDatabase(const std::string&) override { RoundTrip(); }
+  void EnsureDatabase(const std::string&, const db::DatabaseOwner&) override { RoundTrip(); }
+  void AdoptDatabase(const std::string&, const db::DatabaseOwner&) override { RoundTrip(); }
   bool DatabaseExists(const std::string&) override {
     RoundTrip();
     return true;
   }
   void EnsureUser(const db::UserSpec&) override { RoundTrip(); }
   void SetPassword(const std::string&, const std::string&) override { RoundTrip(); }
+  void LockUser(const std::string&) override { RoundTrip(); }
   void DropUser(const std::string&) override { RoundTrip(); }
   bool UserExists(const std::string&) override {
     RoundTrip();
@@ -53,7 +54,7 @@ class FakeConnection : public db::Engine {
     return {};
   }
   void EnsureOperator(const db::OperatorSpec&) override { RoundTrip(); }
-  std::optional<std::string> OperatorDrift(bool) override {
+  std::optional<std::string> OperatorDrift(const db::ExtraRoles&) override {
     RoundTrip();
     return std::nullopt;
   }

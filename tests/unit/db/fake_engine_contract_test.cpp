@@ -37,8 +37,9 @@ class FakeHarness {
  public:
   FakeHarness() {
     server_.EnsureUser(db::UserSpec{"admin", "Admin-Password-1", std::nullopt,
-                                    {db::ExtraRole::kSuperuser}});
-    admin_.EnsureOperator(db::OperatorSpec{OperatorName(), "Operator-Password-1", false});
+                                    {db::ExtraRole::kSuperuser}, {}});
+    admin_.EnsureOperator(
+        db::OperatorSpec{OperatorName(), "Operator-Password-1", contract::kDefaultGrantable});
   }
 
   db::Engine& engine() { return operator_; }
@@ -47,9 +48,13 @@ class FakeHarness {
   const std::string& prefix() const { return prefix_; }
   std::string OperatorName() const { return kInstancePrefix + std::string("operator"); }
 
-  void SetOperatorSuperuser(bool superuser) {
-    admin_.EnsureOperator(db::OperatorSpec{OperatorName(), std::nullopt, superuser});
+  void SetGrantable(const db::ExtraRoles& grantable) {
+    admin_.EnsureOperator(db::OperatorSpec{OperatorName(), std::nullopt, grantable});
   }
+  db::EnginePtr ConnectAsOperator() {
+    return std::make_unique<EngineProxy>(server_, Config(OperatorName(), kInstancePrefix));
+  }
+  void TamperWithServerApi() { server_.TamperWithServerApi(kInstancePrefix); }
   db::EnginePtr ConnectAsAnotherApplication() {
     return std::make_unique<EngineProxy>(server_, Config("admin", "go0000000a_"));
   }
@@ -85,7 +90,7 @@ class FakeHarness {
   FakeEngine server_{kDialect};
   EngineProxy admin_{server_, Config("admin", kInstancePrefix)};
   EngineProxy operator_{server_, Config(OperatorName(), kInstancePrefix)};
-  std::string prefix_ = "gt0000000a_";
+  std::string prefix_ = std::string(kInstancePrefix) + "t";
 };
 
 }  // namespace grantor::testing::fake_contract
