@@ -37,6 +37,7 @@ void ProviderExecutor::RotateCredentialsAction() {
     }
     wanted = static_cast<int>(value.get<long long>());
   }
+  leader_ = true;
   ledger_.emplace(backend_.StateGet());
   auto config = LoadConfig(/*fresh=*/true);
   if (auto* problem = std::get_if<core::Problem>(&config)) {

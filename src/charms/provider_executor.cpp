@@ -107,6 +107,7 @@ void ProviderExecutor::Execute(const HookPlan& plan) {
     if (plan.revoke) ledger_->Forget(*plan.revoke);
   } else {
     config_ = std::get<ProviderConfig>(config);
+    leader_ = true;
     ReconcileAsLeader(plan, status);
   }
   Finish(status);
@@ -114,38 +115,13 @@ void ProviderExecutor::Execute(const HookPlan& plan) {
 
 void ProviderExecutor::ReconcileAsLeader(const HookPlan& plan, charm::StatusCollector& status) {
   try {
-    engine_ = ConnectAsOperator(status, plan.full);
-    if (!engine_) return;
-    if (plan.sweep) observed_users_ = ListOwnUsers();
-    if (plan.full || plan.safety_net) {
-      for (const auto& relation : LiveRelations()) {
-        if (IsLive(relation.id)) ReconcileOrRecord(relation, /*verify=*/true);
-      }
-      for (const int id : ledger_->Ids()) {
-        if (IsLive(id)) continue;
-        // Ended while this unit was not looking, or its relation-broken met an outage.
-        RemovePublishedSecrets(id, ledger_->Find(id));
-        ledger_->Forget(id);
-      }
-    } else {
-      for (const int id : plan.reconcile) {
-        const RelationRecord* record = ledger_->Find(id);
-        const bool hook_relation = context_.relation && context_.relation->id == id;
-        if (hook_relation) {
-          ReconcileOrRecord(*context_.relation, /*verify=*/false);
-        } else if (record != nullptr) {
-          ReconcileOrRecord(RelationRef{record->endpoint, id}, /*verify=*/false);
-        }
-      }
-    }
-    for (const int id : plan.republish_units) RepublishUnits(id);
-    if (plan.revoke) Revoke(*plan.revoke);
-    for (const int id : plan.retire) Retire(id);
-    for (const int id : plan.rotate) Rotate(id, "rotation due");
-    if (plan.safety_net) ScheduleRotations();
-    if (plan.sweep) {
-      DropUsersWithoutRelation();
-      ledger_->set_sweep_pending(false);
+    try {
+      ActAsLeader(plan, status);
+    } catch (const db::DbError& error) {
+      // The server-side functions are missing or altered: never used as they are. Reinstalled
+      // with the admin account, then the plan runs again (every step is idempotent).
+      if (error.kind() != db::ErrorKind::kNeedsRepair || !RepairServerApi(error, status)) throw;
+      ActAsLeader(plan, status);
     }
   } catch (const db::DbError& error) {
     // The server's answer is not the remote application's fault and not a reason to put the
@@ -154,6 +130,57 @@ void ProviderExecutor::ReconcileAsLeader(const HookPlan& plan, charm::StatusColl
     if (plan.sweep || plan.revoke) ledger_->set_sweep_pending(true);
     status.Add(ServerErrorStatus(error));
   }
+}
+
+void ProviderExecutor::ActAsLeader(const HookPlan& plan, charm::StatusCollector& status) {
+  engine_ = ConnectAsOperator(status, plan.full);
+  if (!engine_) return;
+  // A new leader continues the rotations its predecessor started (before any relation is
+  // reconciled, so that the published user is the one the peer data names).
+  if (plan.full) ReadPeerRotations();
+  if (plan.sweep) observed_users_ = ListOwnUsers();
+  if (plan.full || plan.safety_net) {
+    for (const auto& relation : LiveRelations()) {
+      if (IsLive(relation.id)) ReconcileOrRecord(relation, /*verify=*/true);
+    }
+    for (const int id : ledger_->Ids()) {
+      if (IsLive(id)) continue;
+      // Ended while this unit was not looking, or its relation-broken met an outage.
+      RemovePublishedSecrets(id, ledger_->Find(id));
+      ledger_->Forget(id);
+    }
+  } else {
+    for (const int id : plan.reconcile) {
+      const RelationRecord* record = ledger_->Find(id);
+      const bool hook_relation = context_.relation && context_.relation->id == id;
+      if (hook_relation) {
+        ReconcileOrRecord(*context_.relation, /*verify=*/false);
+      } else if (record != nullptr) {
+        ReconcileOrRecord(RelationRef{record->endpoint, id}, /*verify=*/false);
+      }
+    }
+  }
+  for (const int id : plan.republish_units) RepublishUnits(id);
+  if (plan.revoke) Revoke(*plan.revoke);
+  for (const int id : plan.retire) Retire(id);
+  for (const int id : plan.rotate) Rotate(id, "rotation due");
+  if (plan.safety_net) ScheduleRotations();
+  if (plan.retry_cleanup) RetryCleanups();
+  if (plan.sweep) {
+    DropUsersWithoutRelation();
+    ledger_->set_sweep_pending(false);
+  }
+}
+
+bool ProviderExecutor::RepairServerApi(const db::DbError& error, charm::StatusCollector& status) {
+  spdlog::warn("{}: reinstalling grantor's server-side functions", error.what());
+  auto admin = AdminEngine(&status, "reinstall grantor's server-side functions (" +
+                                        std::string(error.what()) + ")");
+  if (!admin) return false;
+  admin->EnsureOperator(
+      db::OperatorSpec{names_.OperatorUser(), std::nullopt, config_->policy.allowed_extra_roles});
+  engine_.reset();
+  return true;
 }
 
 // Writes the status when it differs from the one this unit last set, then the ledger.
@@ -168,6 +195,7 @@ void ProviderExecutor::Finish(charm::StatusCollector& status) {
 }
 
 void ProviderExecutor::SaveLedger() {
+  if (leader_) WritePeerRotations();
   const Ledger::Changes changes = ledger_->Diff();
   if (!changes.set.empty()) backend_.StateSet(changes.set);
   for (const auto& key : changes.deleted) backend_.StateDelete(key);
@@ -204,6 +232,10 @@ std::string ProviderExecutor::ServerErrorMessage(const db::DbError& error) const
       return UnreachableMessage(error);
     case db::ErrorKind::kTls:
       return TlsMessage(error);
+    case db::ErrorKind::kNeedsRepair:
+      return "grantor's server-side functions on " + spec_.engine_label +
+             " are missing or altered, and are not used as they are: " + error.what() +
+             " (set config admin-credentials so that the charm reinstalls them)";
     case db::ErrorKind::kAccessDenied:
       return spec_.engine_label + " refused: " + error.what() +
              " (grantor's operator account lacks a privilege: the next update-status restores "
@@ -221,7 +253,8 @@ juju::Status ProviderExecutor::ServerErrorStatus(const db::DbError& error) const
 }
 
 bool ProviderExecutor::IsServerUnavailable(const db::DbError& error) {
-  return error.kind() == db::ErrorKind::kConnection || error.kind() == db::ErrorKind::kTls;
+  return error.kind() == db::ErrorKind::kConnection || error.kind() == db::ErrorKind::kTls ||
+         error.kind() == db::ErrorKind::kNeedsRepair;
 }
 
 void ProviderExecutor::MarkPendingAfterOutage(const HookPlan& plan) {
@@ -265,15 +298,14 @@ db::EnginePtr ProviderExecutor::ConnectAsOperator(charm::StatusCollector& status
     if (!check_privileges) return engine;
     switch (RepairOperatorDrift(*engine, status)) {
       case Repair::kNone:
+      case Repair::kImpossible:  // Blocked says so; the server-side functions still guard
         return engine;
       case Repair::kRepaired:
         return deps_.engines(login);  // a new session, with the new privileges
-      case Repair::kImpossible:
-        break;
     }
-    return nullptr;
+    return engine;
   }
-  auto admin = AdminEngine(&status);
+  auto admin = AdminEngine(&status, "create grantor's operator account (needed once)");
   if (!admin) return nullptr;
   const std::string password = deps_.passwords();
   admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), password,
@@ -296,7 +328,7 @@ db::EnginePtr ProviderExecutor::ConnectOrRestoreOperator(const db::ConnectionCon
   } catch (const db::DbError& error) {
     if (!db::IsRefusedLogin(error)) throw;
   }
-  auto admin = AdminEngine(&status);
+  auto admin = AdminEngine(&status, "restore the operator's password, which the server refuses");
   if (!admin) return nullptr;
   admin->EnsureOperator(db::OperatorSpec{login.user, login.password,
                                          config_->policy.allowed_extra_roles});
@@ -305,16 +337,41 @@ db::EnginePtr ProviderExecutor::ConnectOrRestoreOperator(const db::ConnectionCon
   return deps_.engines(login);
 }
 
-// An engine logged in as the admin account of config admin-credentials, or nullptr (with a
-// Blocked status when `status` is given) when its secret is unusable.
-db::EnginePtr ProviderExecutor::AdminEngine(charm::StatusCollector* status) {
-  auto admin = ReadAdminCredentials(backend_, config_->admin_secret, context_.app_name);
-  if (auto* problem = std::get_if<core::Problem>(&admin)) {
-    if (status != nullptr) status->Add(juju::Status::Blocked(problem->message));
-    return nullptr;
+db::Engine* ProviderExecutor::AdminEngine(charm::StatusCollector* status,
+                                          const std::string& purpose) {
+  std::string why;
+  db::Engine* admin = CachedAdmin(why);
+  if (admin == nullptr && status != nullptr) {
+    status->Add(juju::Status::Blocked(
+        config_->admin_secret.empty()
+            ? "set config admin-credentials: the charm needs it to " + purpose
+            : why + " (config admin-credentials is needed to " + purpose + ")"));
   }
-  const auto& [admin_user, admin_password] = std::get<AdminCredentials>(admin);
-  return deps_.engines(WithUser(admin_user, admin_password));
+  return admin;
+}
+
+db::Engine* ProviderExecutor::CachedAdmin(std::string& why) {
+  if (!admin_tried_) {
+    admin_tried_ = true;
+    if (config_->admin_secret.empty()) {
+      admin_unavailable_ = "config admin-credentials is not set";
+    } else {
+      auto admin = ReadAdminCredentials(backend_, config_->admin_secret, context_.app_name);
+      if (auto* problem = std::get_if<core::Problem>(&admin)) {
+        admin_unavailable_ = problem->message;
+      } else {
+        const auto& [user, password] = std::get<AdminCredentials>(admin);
+        try {
+          admin_engine_ = deps_.engines(WithUser(user, password));
+        } catch (const db::DbError& error) {
+          if (!db::IsRefusedLogin(error)) throw;
+          admin_unavailable_ = "the server refuses the admin-credentials login";
+        }
+      }
+    }
+  }
+  why = admin_unavailable_;
+  return admin_engine_.get();
 }
 
 ProviderExecutor::Repair ProviderExecutor::RepairOperatorDrift(db::Engine& engine,
@@ -323,7 +380,8 @@ ProviderExecutor::Repair ProviderExecutor::RepairOperatorDrift(db::Engine& engin
   const auto drift = engine.OperatorDrift(grantable);
   if (!drift) return Repair::kNone;
   spdlog::info("internal user {} {}: restoring its privileges", names_.OperatorUser(), *drift);
-  auto admin = AdminEngine(&status);
+  auto admin = AdminEngine(&status, "repair grantor's operator account and functions (" +
+                                        *drift + ")");
   if (!admin) return Repair::kImpossible;
   admin->EnsureOperator(db::OperatorSpec{names_.OperatorUser(), std::nullopt, grantable});
   return Repair::kRepaired;
@@ -365,28 +423,23 @@ std::set<std::string> ProviderExecutor::ListOwnUsers() {
   return {users.begin(), users.end()};
 }
 
-// Drops every relation user of this application whose relation is gone: how a revocation missed
-// while the server was down (or by an earlier leader) happens later.
+// Revokes every relation user of this application whose relation is gone: how a revocation
+// missed while the server was down (or by an earlier leader) happens later. Each user on its own.
 void ProviderExecutor::DropUsersWithoutRelation() {
+  std::map<int, std::vector<std::string>> orphans;
   for (const auto& user : *observed_users_) {
     const auto relation_id = names_.RelationIdOfUser(user);
-    if (!relation_id || IsLive(*relation_id)) continue;
-    DropUser(user);
-    RelationRecord orphan;
-    Audit(core::AuditEvent::kRevoke, *relation_id, orphan, user, "ok", "its relation is gone");
+    if (relation_id && !IsLive(*relation_id)) orphans[*relation_id].push_back(user);
   }
-}
-
-// A user the operator may not drop (a superuser made while the policy allowed it, and the
-// operator has been brought down since) is dropped with the admin account.
-void ProviderExecutor::DropUser(const std::string& user) {
-  try {
-    engine_->DropUser(user);
-  } catch (const db::DbError& error) {
-    if (error.kind() != db::ErrorKind::kAccessDenied) throw;
-    auto admin = AdminEngine(nullptr);
-    if (!admin) throw;
-    admin->DropUser(user);
+  for (const auto& [relation_id, users] : orphans) {
+    const auto known = ledger_->cleanups().find(users.front());
+    const std::string endpoint =
+        known != ledger_->cleanups().end() ? known->second.endpoint : std::string();
+    for (const auto& user : RevokeUsers(relation_id, endpoint, users)) {
+      RelationRecord orphan;
+      orphan.endpoint = endpoint;
+      Audit(core::AuditEvent::kRevoke, relation_id, orphan, user, "ok", "its relation is gone");
+    }
   }
 }
 

@@ -61,7 +61,17 @@ class ProviderExecutor {
   std::variant<ProviderConfig, core::Problem> LoadConfig(bool fresh);
   db::ConnectionConfig WithUser(const std::string& user, const std::string& password) const;
   db::EnginePtr ConnectAsOperator(charm::StatusCollector& status, bool check_privileges);
-  db::EnginePtr AdminEngine(charm::StatusCollector* status);
+  /// The leader's work of the plan, once; throws DbError (kNeedsRepair included).
+  void ActAsLeader(const HookPlan& plan, charm::StatusCollector& status);
+  /// Reinstalls the server-side functions (and the operator's privileges) with the admin
+  /// account and reconnects; false (with a Blocked status) when there is no usable admin.
+  bool RepairServerApi(const db::DbError& error, charm::StatusCollector& status);
+  /// An engine logged in as the admin account of config admin-credentials, or nullptr (with a
+  /// Blocked status naming `purpose` when `status` is given) when it is not set or unusable.
+  db::Engine* AdminEngine(charm::StatusCollector* status, const std::string& purpose);
+  /// The admin engine of this hook, connected on first use; nullptr when there is none (then
+  /// `why` says why).
+  db::Engine* CachedAdmin(std::string& why);
   db::EnginePtr ConnectOrRestoreOperator(const db::ConnectionConfig& login,
                                          charm::StatusCollector& status);
   enum class Repair { kNone, kRepaired, kImpossible };
@@ -71,7 +81,23 @@ class ProviderExecutor {
   bool IsBrokenOwnRelation() const;
   std::set<std::string> ListOwnUsers();
   void DropUsersWithoutRelation();
-  void DropUser(const std::string& user);
+
+  // --- revocation (provider_revocation.cpp) -----------------------------------------------
+  /// Revokes `users` of relation `relation_id`: every one is locked first (no login, sessions
+  /// ended), then each is dropped on its own; a user whose drop fails even with the admin
+  /// account stays locked and goes to the ledger's clean-up list (Blocked, retried by later
+  /// hooks), and never holds up the others. Returns the users dropped. Throws DbError only when
+  /// the server cannot be used at all (kConnection, kTls, kNeedsRepair).
+  std::set<std::string> RevokeUsers(int relation_id, const std::string& endpoint,
+                                    const std::vector<std::string>& users);
+  /// Tries again every clean-up the ledger owes.
+  void RetryCleanups();
+  void LockUser(const std::string& user, int relation_id, const std::string& endpoint);
+  bool DropLockedUser(const std::string& user, int relation_id, const std::string& endpoint);
+  /// Rotation state shared through the peer relation's application databag (ledger.hpp).
+  std::optional<int> PeerRelation();
+  void ReadPeerRotations();
+  void WritePeerRotations();
   void MarkPendingAfterOutage(const HookPlan& plan);
   std::string UnreachableMessage(const db::DbError& error) const;
   // TLS failed under the configured ssl-mode: the operator must fix ssl-ca, ssl-mode or the
@@ -84,7 +110,8 @@ class ProviderExecutor {
   // Waiting for an unreachable server (a later hook retries by itself), Blocked for a TLS
   // failure or a refusal (the operator must act).
   juju::Status ServerErrorStatus(const db::DbError& error) const;
-  // The server could not be used at all (unreachable, or TLS failed): relations stay pending.
+  // The server could not be used at all (unreachable, TLS failed, or the server-side functions
+  // need repair): relations stay pending.
   static bool IsServerUnavailable(const db::DbError& error);
   void ScheduleRotations();
 
@@ -97,6 +124,13 @@ class ProviderExecutor {
                  const juju::Databag& remote, const std::string& remote_app);
   bool ServedAndPresent(const RelationRecord& record, const juju::RelationRef& relation);
   void RecheckPolicy(const juju::RelationRef& relation, RelationRecord& record);
+  /// The requiring application of a relation, as databases record their owners.
+  db::DatabaseOwner Requester(const RelationRecord& record) const;
+  /// The extra roles a record serves, as the engine names them.
+  db::ExtraRoles RolesOf(const RelationRecord& record) const;
+  /// Why the current policy no longer allows what `record` serves, if it does not.
+  std::optional<core::Problem> PolicyProblem(const juju::RelationRef& relation,
+                                             const RelationRecord& record) const;
   /// Creates (or adopts) the database and makes `user` exist with `password` and `roles`.
   /// False (the record's problem set) when the policy refuses the database.
   bool EnsureAccess(const juju::RelationRef& relation, RelationRecord& record,
@@ -149,6 +183,10 @@ class ProviderExecutor {
   std::optional<ProviderConfig> config_;
   std::string config_json_;  // what config-get returned, when it ran
   db::EnginePtr engine_;
+  db::EnginePtr admin_engine_;
+  std::string admin_unavailable_;  // why there is no admin engine, once tried
+  bool admin_tried_ = false;
+  bool leader_ = false;  // this hook acts as the leader (writes the peer data)
   std::optional<db::ServerInfo> server_;
   std::optional<std::set<std::string>> observed_users_;  // filled by the sweep only
   std::optional<std::vector<juju::RelationRef>> live_;

@@ -81,10 +81,9 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
   ProviderConfig out;
   out.server.host = ConfigString(config, "host");
   out.admin_secret = ConfigString(config, "admin-credentials");
-  std::string missing;
-  if (out.server.host.empty()) missing = "host";
-  if (out.admin_secret.empty()) missing += std::string(missing.empty() ? "" : ", ") + "admin-credentials";
-  if (!missing.empty()) return core::Problem{"set config: " + missing};
+  // admin-credentials is needed only to create the operator account, install and repair the
+  // server-side functions, and adopt databases: the hooks that need it say so.
+  if (out.server.host.empty()) return core::Problem{"set config: host"};
 
   if (out.server.host.size() > 255 || !OnlyChars(out.server.host, ".-_:/[]")) {
     return core::Problem{"config host \"" + core::Printable(out.server.host) +
@@ -132,7 +131,7 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
   }
   auto policy = core::ParseAccessPolicy(ConfigString(config, "adopt-databases"),
                                         ConfigString(config, "allowed-extra-user-roles"),
-                                        spec.dialect);
+                                        ConfigString(config, "share-databases"), spec.dialect);
   if (auto* problem = std::get_if<core::Problem>(&policy)) return *problem;
   out.policy = std::get<core::AccessPolicy>(policy);
   const std::string period = ConfigString(config, "rotation-period");
@@ -355,6 +354,15 @@ void SetPasswordAction(const ProviderSpec& spec, const EngineFactory& engines,
 void GetPasswordAction(const ProviderSpec&, juju::JujuBackend& backend) {
   const auto params = backend.ActionGet();
   if (!CheckPasswordActionTarget("get-password", backend, params)) return;
+  // The operator's password reaches what the charm manages: whoever may run actions does not
+  // get it unless the Juju operator chose so.
+  const auto config = backend.ConfigGet();
+  const auto expose = config.find("expose-operator-password");
+  if (expose == config.end() || !expose->is_boolean() || !expose->get<bool>()) {
+    return backend.ActionFail(
+        "get-password does not show the operator's password unless config "
+        "expose-operator-password is true (set-password still changes it)");
+  }
   const auto current = ReadOwnSecret(backend, kOperatorSecretLabel);
   if (Get(current, "password").empty()) {
     return backend.ActionFail("the operator user does not exist yet: wait until the charm is active");

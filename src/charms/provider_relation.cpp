@@ -94,19 +94,43 @@ void ProviderExecutor::Reconcile(const RelationRef& relation, bool verify) {
   Provision(relation, record, remote, remote_app);
 }
 
-// A policy narrowed after a relation was served: the relation shows the refusal again (its user
-// keeps what it was given until the relation is removed: docs/security.md).
-void ProviderExecutor::RecheckPolicy(const RelationRef& relation, RelationRecord& record) {
-  core::AccessRequest access{relation.ToString(), record.database, {}, "extra-user-roles"};
+db::DatabaseOwner ProviderExecutor::Requester(const RelationRecord& record) const {
+  return db::DatabaseOwner{context_.model_uuid, record.remote_app};
+}
+
+db::ExtraRoles ProviderExecutor::RolesOf(const RelationRecord& record) const {
+  db::ExtraRoles roles;
   for (const auto& [name, role] : core::AllowedExtraRoles(spec_.dialect)) {
     if (std::find(record.roles.begin(), record.roles.end(), name) != record.roles.end()) {
-      access.roles.insert(role);
+      roles.insert(role);
     }
   }
+  return roles;
+}
+
+std::optional<core::Problem> ProviderExecutor::PolicyProblem(const RelationRef& relation,
+                                                             const RelationRecord& record) const {
+  core::AccessRequest access{relation.ToString(), record.database, RolesOf(record),
+                             "extra-user-roles", Requester(record)};
   if (KindOfEndpoint(spec_, relation.endpoint) != EndpointKind::kModern) {
     access.roles_source = "the " + relation.endpoint + " endpoint";
   }
-  const auto problem = core::CheckRolesAllowed(access, config_->policy);
+  if (auto problem = core::CheckRolesAllowed(access, config_->policy)) return problem;
+  if (!record.shared_from.empty() &&
+      !core::IsShared(config_->policy, record.database, record.remote_app)) {
+    return core::Problem{"relation " + relation.ToString() + ": database \"" + record.database +
+                         "\" belongs to application \"" + record.shared_from +
+                         "\" and is no longer shared with \"" + record.remote_app +
+                         "\"; to share it, add " + record.database + "=" + record.remote_app +
+                         " to config share-databases"};
+  }
+  return std::nullopt;
+}
+
+// A policy narrowed after a relation was served: the relation shows the refusal again (its user
+// keeps what it was given until the relation is removed: docs/security.md).
+void ProviderExecutor::RecheckPolicy(const RelationRef& relation, RelationRecord& record) {
+  const auto problem = PolicyProblem(relation, record);
   record.problem = problem ? problem->message : std::string();
 }
 
@@ -125,7 +149,7 @@ void ProviderExecutor::Provision(const RelationRef& relation, RelationRecord& re
   record.pending = false;
   record.problem.clear();
   const EndpointKind kind = KindOfEndpoint(spec_, relation.endpoint);
-  core::AccessRequest access{relation.ToString(), "", {}, "extra-user-roles"};
+  core::AccessRequest access{relation.ToString(), "", {}, "extra-user-roles", Requester(record)};
   std::set<std::string> requested_secrets;
   std::optional<core::Problem> problem;
   if (kind == EndpointKind::kModern) {
@@ -185,28 +209,37 @@ void ProviderExecutor::Provision(const RelationRef& relation, RelationRecord& re
 bool ProviderExecutor::EnsureAccess(const RelationRef& relation, RelationRecord& record,
                                     const core::AccessRequest& access, const std::string& user,
                                     const std::string& password) {
-  auto action =
-      core::DecideDatabase(access, config_->policy, engine_->InspectDatabase(access.database).status);
-  if (auto* problem = std::get_if<core::Problem>(&action)) {
+  auto decision =
+      core::DecideDatabase(access, config_->policy, engine_->InspectDatabase(access.database));
+  if (auto* problem = std::get_if<core::Problem>(&decision)) {
     record.problem = problem->message;
     record.served = false;
     return false;
   }
-  if (std::get<core::DatabaseAction>(action) == core::DatabaseAction::kAdopt) {
-    // Adoption needs rights over a database the operator does not own: the admin's.
-    auto admin = AdminEngine(nullptr);
-    if (!admin) {
-      record.problem = "relation " + relation.ToString() + ": adopting database \"" +
-                       access.database + "\" needs a usable config admin-credentials";
-      record.served = false;
-      return false;
+  const auto& [action, shared_from] = std::get<core::DatabaseDecision>(decision);
+  switch (action) {
+    case core::DatabaseAction::kCreateOrFinish:
+      engine_->EnsureDatabase(access.database, access.requester);
+      break;
+    case core::DatabaseAction::kAdopt: {
+      // Adoption needs rights over a database the operator does not own: the admin's.
+      std::string why;
+      db::Engine* admin = CachedAdmin(why);
+      if (admin == nullptr) {
+        record.problem = "relation " + relation.ToString() + ": adopting database \"" +
+                         access.database + "\" needs config admin-credentials (" + why + ")";
+        record.served = false;
+        return false;
+      }
+      admin->AdoptDatabase(access.database, access.requester);
+      break;
     }
-    admin->AdoptDatabase(access.database, db::DatabaseOwner{context_.model_uuid, record.remote_app});
-  } else {
-    engine_->EnsureDatabase(access.database, db::DatabaseOwner{context_.model_uuid, record.remote_app});
+    case core::DatabaseAction::kUse:
+      break;
   }
-  engine_->EnsureUser(db::UserSpec{user, password, access.database, access.roles,
-                                   db::DatabaseOwner{context_.model_uuid, record.remote_app}});
+  record.shared_from = shared_from;
+  engine_->EnsureUser(
+      db::UserSpec{user, password, access.database, access.roles, access.requester});
   if (observed_users_) observed_users_->insert(user);
   return true;
 }
@@ -445,8 +478,9 @@ std::string ProviderExecutor::UnitsOf(const RelationRef& relation) {
 
 // --- revocation ---------------------------------------------------------------------------------
 
-// relation-broken: both login users go (sessions ended, objects kept), then the secrets. Users
-// of a relation the ledger does not know (another leader served it) go all the same.
+// relation-broken: both login users go (locked at once, then dropped; objects kept), then the
+// secrets. Users of a relation the ledger does not know (another leader served it) go all the
+// same.
 void ProviderExecutor::Revoke(int relation_id) {
   const RelationRecord* found = ledger_->Find(relation_id);
   RelationRecord record = found != nullptr ? *found : RelationRecord{};
@@ -456,12 +490,19 @@ void ProviderExecutor::Revoke(int relation_id) {
   // with the sweep of a later hook.
   RemovePublishedSecrets(relation_id, found);
   if (found != nullptr) ledger_->Record(relation_id, record.endpoint).secrets.clear();
+  const std::vector<std::string> users{UserOf(relation_id, Slot::kA), UserOf(relation_id, Slot::kB)};
+  const std::set<std::string> dropped = RevokeUsers(relation_id, record.endpoint, users);
   for (const Slot slot : {Slot::kA, Slot::kB}) {
     const std::string user = UserOf(relation_id, slot);
-    DropUser(user);
-    if (observed_users_) observed_users_->erase(user);
     const bool issued = record.served && (slot == record.active || record.retiring == slot);
-    if (issued) Audit(core::AuditEvent::kRevoke, relation_id, record, user, "ok", "relation removed");
+    if (!issued) continue;
+    if (dropped.contains(user)) {
+      Audit(core::AuditEvent::kRevoke, relation_id, record, user, "ok", "relation removed");
+    } else {
+      Audit(core::AuditEvent::kRevoke, relation_id, record, user, "locked",
+            "relation removed; login refused and sessions ended, drop pending: " +
+                ledger_->cleanups().at(user).reason);
+    }
   }
   ledger_->Forget(relation_id);
 }
@@ -495,11 +536,11 @@ void ProviderExecutor::Retire(int relation_id) {
   if (found == nullptr || !found->retiring) return;
   RelationRecord& record = ledger_->Record(relation_id, found->endpoint);
   const std::string user = UserOf(relation_id, *record.retiring);
-  DropUser(user);
-  if (observed_users_) observed_users_->erase(user);
+  const bool dropped = RevokeUsers(relation_id, record.endpoint, {user}).contains(user);
+  // Locked either way: retired. A drop still owed is the clean-up list's.
   record.retiring.reset();
   record.retire_at = 0;
-  Audit(core::AuditEvent::kRevoke, relation_id, record, user, "ok",
+  Audit(core::AuditEvent::kRevoke, relation_id, record, user, dropped ? "ok" : "locked",
         "previous credentials after rotation-grace");
 }
 
@@ -511,19 +552,23 @@ bool ProviderExecutor::Rotate(int relation_id, const std::string& reason) {
   if (found == nullptr || !found->served) return false;
   RelationRecord& record = ledger_->Record(relation_id, found->endpoint);
   record.rotation_owed = false;
+  const RelationRef relation{record.endpoint, relation_id};
+  // A new user gets nothing the current policy refuses: the rotation waits until the operator
+  // allows it again or the relation is removed.
+  if (const auto problem = PolicyProblem(relation, record)) {
+    if (record.problem != problem->message) {
+      record.problem = problem->message;
+      Audit(core::AuditEvent::kRefuse, relation_id, record, "", "refused",
+            "rotation: " + problem->message);
+    }
+    return false;
+  }
   const Slot next = OtherSlot(record.active);
   if (record.retiring) Retire(relation_id);
-  const RelationRef relation{record.endpoint, relation_id};
   const std::string user = UserOf(relation_id, next);
   const std::string password = deps_.passwords();
-  db::ExtraRoles roles;
-  for (const auto& [name, role] : core::AllowedExtraRoles(spec_.dialect)) {
-    if (std::find(record.roles.begin(), record.roles.end(), name) != record.roles.end()) {
-      roles.insert(role);
-    }
-  }
-  engine_->EnsureUser(db::UserSpec{user, password, record.database, roles,
-                                   db::DatabaseOwner{context_.model_uuid, record.remote_app}});
+  engine_->EnsureUser(
+      db::UserSpec{user, password, record.database, RolesOf(record), Requester(record)});
   if (observed_users_) observed_users_->insert(user);
   std::set<std::string> requested_secrets;
   if (KindOfEndpoint(spec_, record.endpoint) == EndpointKind::kModern) {

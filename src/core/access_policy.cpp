@@ -23,6 +23,62 @@ std::vector<std::string> SplitCommas(const std::string& value) {
   return items;
 }
 
+// Splits on `;` and new lines, trimmed, empty items dropped.
+std::vector<std::string> SplitEntries(const std::string& value) {
+  std::vector<std::string> entries;
+  std::string current;
+  for (const char c : value + ";") {
+    if (c == ';' || c == '\n') {
+      auto item = Trim(current);
+      if (!item.empty()) entries.push_back(std::move(item));
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  return entries;
+}
+
+// A Juju application name: lower-case letters, digits and '-', starting with a letter.
+bool IsApplicationName(const std::string& name) {
+  if (name.empty() || name.size() > 63 || name.front() < 'a' || name.front() > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::variant<std::map<std::string, std::set<std::string>>, Problem> ParseSharedDatabases(
+    const std::string& value, Dialect dialect) {
+  const std::string option = "config share-databases: ";
+  std::map<std::string, std::set<std::string>> shared;
+  for (const auto& entry : SplitEntries(value)) {
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos) {
+      return Problem{option + "\"" + Printable(entry) +
+                     "\" is not <database>=<application>[,<application>...]"};
+    }
+    const std::string database = Trim(entry.substr(0, equals));
+    if (auto problem = DatabaseNameProblem(database, dialect)) return Problem{option + *problem};
+    const auto apps = SplitCommas(entry.substr(equals + 1));
+    if (apps.empty()) {
+      return Problem{option + "database \"" + Printable(database) + "\" names no application"};
+    }
+    for (const auto& app : apps) {
+      if (!IsApplicationName(app)) {
+        return Problem{option + "\"" + Printable(app) + "\" is not an application name"};
+      }
+      shared[database].insert(app);
+    }
+  }
+  return shared;
+}
+
+std::string RefusedForeign(const AccessRequest& request) {
+  return "relation " + request.relation + ": database \"" + Printable(request.database) +
+         "\" exists and is not managed by this application; to hand it over, add it to config "
+         "adopt-databases";
+}
+
 int MajorVersion(const std::string& version) {
   int major = 0;
   std::from_chars(version.data(), version.data() + version.size(), major);
@@ -45,6 +101,7 @@ std::string EngineName(const db::ServerInfo& server) {
 
 std::variant<AccessPolicy, Problem> ParseAccessPolicy(const std::string& adopt_databases,
                                                       const std::string& allowed_extra_roles,
+                                                      const std::string& share_databases,
                                                       Dialect dialect) {
   AccessPolicy policy;
   for (const auto& name : SplitCommas(adopt_databases)) {
@@ -56,6 +113,9 @@ std::variant<AccessPolicy, Problem> ParseAccessPolicy(const std::string& adopt_d
   auto roles = ParseExtraRoles(allowed_extra_roles, "config allowed-extra-user-roles", dialect);
   if (auto* problem = std::get_if<Problem>(&roles)) return *problem;
   policy.allowed_extra_roles = std::get<db::ExtraRoles>(roles);
+  auto shared = ParseSharedDatabases(share_databases, dialect);
+  if (auto* problem = std::get_if<Problem>(&shared)) return *problem;
+  policy.shared_databases = std::move(std::get<0>(shared));
   return policy;
 }
 
@@ -119,25 +179,38 @@ std::optional<Problem> CheckRolesSafe(const AccessRequest& request, const db::Se
   return std::nullopt;
 }
 
-std::variant<DatabaseAction, Problem> DecideDatabase(const AccessRequest& request,
-                                                     const AccessPolicy& policy,
-                                                     db::DatabaseStatus status) {
-  switch (status) {
-    case db::DatabaseStatus::kAbsent:
-    case db::DatabaseStatus::kManaged:
-      return DatabaseAction::kCreateOrFinish;
-    case db::DatabaseStatus::kAdopted:
-    case db::DatabaseStatus::kForeign:
-      break;
-  }
-  if (policy.adopt_databases.contains(request.database)) return DatabaseAction::kAdopt;
-  return Problem{"relation " + request.relation + ": database \"" + Printable(request.database) +
-                 "\" exists and is not managed by this application; to hand it over, add it "
-                 "to config adopt-databases"};
+bool IsShared(const AccessPolicy& policy, const std::string& database, const std::string& app) {
+  const auto shared = policy.shared_databases.find(database);
+  return shared != policy.shared_databases.end() && shared->second.contains(app);
 }
 
-bool OperatorNeedsSuperuser(const AccessPolicy& policy) {
-  return policy.allowed_extra_roles.contains(db::ExtraRole::kSuperuser);
+std::variant<DatabaseDecision, Problem> DecideDatabase(const AccessRequest& request,
+                                                       const AccessPolicy& policy,
+                                                       const db::DatabaseInfo& info) {
+  const bool listed = policy.adopt_databases.contains(request.database);
+  DatabaseAction action = DatabaseAction::kCreateOrFinish;
+  switch (info.status) {
+    case db::DatabaseStatus::kAbsent:
+      return DatabaseDecision{};
+    case db::DatabaseStatus::kManaged:
+      break;
+    case db::DatabaseStatus::kAdopted:
+      if (!listed) return Problem{RefusedForeign(request)};
+      action = info.owner ? DatabaseAction::kUse : DatabaseAction::kAdopt;
+      break;
+    case db::DatabaseStatus::kForeign:
+      if (!listed) return Problem{RefusedForeign(request)};
+      return DatabaseDecision{DatabaseAction::kAdopt, ""};
+  }
+  if (!info.owner || *info.owner == request.requester) return DatabaseDecision{action, ""};
+  if (IsShared(policy, request.database, request.requester.app)) {
+    return DatabaseDecision{action, info.owner->app};
+  }
+  return Problem{"relation " + request.relation + ": database \"" + Printable(request.database) +
+                 "\" belongs to application \"" + Printable(info.owner->app) +
+                 "\"; to share it with \"" + Printable(request.requester.app) + "\", add " +
+                 Printable(request.database) + "=" + Printable(request.requester.app) +
+                 " to config share-databases"};
 }
 
 }  // namespace grantor::core

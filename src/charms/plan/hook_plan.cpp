@@ -57,6 +57,7 @@ HookPlan PlanHook(const HookFacts& facts, const Ledger& ledger) {
     if (!plan.revoke || *plan.revoke != id) AddUnique(plan.reconcile, id);
   }
   plan.sweep = plan.sweep || ledger.sweep_pending();
+  plan.retry_cleanup = !ledger.cleanups().empty();
   plan.retire = ledger.DueRetirements(facts.now);
   return plan;
 }

@@ -60,10 +60,12 @@ struct HookPlan {
   /// Relations to rotate: the one a secret-rotate hook names, and those whose rotation is owed
   /// (the server was down when it fell due).
   std::vector<int> rotate;
+  /// Revoked users that are locked but not dropped yet (the ledger's clean-up list): try again.
+  bool retry_cleanup = false;
 
   bool Nothing() const {
     return !full && !safety_net && reconcile.empty() && republish_units.empty() && !revoke &&
-           !sweep && retire.empty() && rotate.empty();
+           !sweep && retire.empty() && rotate.empty() && !retry_cleanup;
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace grantor::charms {
 namespace {
@@ -11,15 +12,19 @@ constexpr std::string_view kRelationPrefix = "relation.";
 constexpr const char* kStatusKey = "status";
 constexpr const char* kSweepPendingKey = "sweep-pending";
 constexpr const char* kConfigKey = "config";
+constexpr std::string_view kCleanupPrefix = "cleanup.";
+constexpr const char* kPeersKey = "peers";
+
+std::optional<int> ParseId(std::string_view text) {
+  int id = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc{} || end != text.data() + text.size() || id < 0) return std::nullopt;
+  return id;
+}
 
 std::optional<int> RelationIdOfKey(const std::string& key) {
   if (key.rfind(kRelationPrefix, 0) != 0) return std::nullopt;
-  int id = -1;
-  const char* first = key.data() + kRelationPrefix.size();
-  const char* last = key.data() + key.size();
-  const auto [end, error] = std::from_chars(first, last, id);
-  if (error != std::errc{} || end != last || id < 0) return std::nullopt;
-  return id;
+  return ParseId(std::string_view(key).substr(kRelationPrefix.size()));
 }
 
 std::optional<Slot> ParseSlot(const std::string& text) {
@@ -47,6 +52,8 @@ nlohmann::json ToJson(const RelationRecord& record) {
     out["retire-at"] = record.retire_at;
   }
   if (record.rotated_at != 0) out["rotated-at"] = record.rotated_at;
+  if (!record.shared_from.empty()) out["shared-from"] = record.shared_from;
+  if (!record.peer_rotation.empty()) out["peer-rotation"] = record.peer_rotation;
   return out;
 }
 
@@ -72,13 +79,61 @@ RelationRecord FromJson(const nlohmann::json& in) {
     record.retire_at = in.value("retire-at", std::int64_t{0});
   }
   record.rotated_at = in.value("rotated-at", std::int64_t{0});
+  record.shared_from = in.value("shared-from", std::string());
+  record.peer_rotation = in.value("peer-rotation", std::string());
   return record;
+}
+
+std::optional<std::int64_t> ParseTime(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::vector<std::string_view> SplitSpaces(std::string_view text) {
+  std::vector<std::string_view> words;
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    words.push_back(text.substr(0, space));
+    if (space == std::string_view::npos) break;
+    text.remove_prefix(space + 1);
+  }
+  return words;
 }
 
 }  // namespace
 
 const char* SlotName(Slot slot) { return slot == Slot::kA ? "a" : "b"; }
 Slot OtherSlot(Slot slot) { return slot == Slot::kA ? Slot::kB : Slot::kA; }
+
+std::string RotationState(const RelationRecord& record) {
+  return record.endpoint + " " + SlotName(record.active) + " " +
+         (record.retiring ? SlotName(*record.retiring) : "-") + " " +
+         std::to_string(record.retiring ? record.retire_at : 0) + " " +
+         std::to_string(record.rotated_at);
+}
+
+bool IsDefaultRotation(const RelationRecord& record) {
+  return record.active == Slot::kA && !record.retiring;
+}
+
+bool ApplyRotationState(const std::string& state, RelationRecord& record) {
+  const auto words = SplitSpaces(state);
+  if (words.size() != 5 || words[0].empty()) return false;
+  const auto active = ParseSlot(std::string(words[1]));
+  const auto retire_at = ParseTime(words[3]);
+  const auto rotated_at = ParseTime(words[4]);
+  const bool retiring = words[2] != "-";
+  const auto retiring_slot = ParseSlot(std::string(words[2]));
+  if (!active || !retire_at || !rotated_at || (retiring && !retiring_slot)) return false;
+  if (record.endpoint.empty()) record.endpoint = std::string(words[0]);
+  record.active = *active;
+  record.retiring = retiring ? retiring_slot : std::nullopt;
+  record.retire_at = retiring ? *retire_at : 0;
+  record.rotated_at = *rotated_at;
+  return true;
+}
 
 Ledger::Ledger(const juju::Databag& unit_state) : original_(unit_state) {
   for (const auto& [key, value] : unit_state) {
@@ -88,6 +143,17 @@ Ledger::Ledger(const juju::Databag& unit_state) : original_(unit_state) {
       sweep_pending_ = value == "1";
     } else if (key == kConfigKey) {
       config_json_ = value;
+    } else if (key == kPeersKey) {
+      peer_relation_ = ParseId(value);
+    } else if (key.rfind(kCleanupPrefix, 0) == 0 && !value.empty()) {
+      try {
+        const auto in = nlohmann::json::parse(value);
+        cleanups_[key.substr(kCleanupPrefix.size())] = PendingCleanup{
+            in.at("relation").get<int>(), in.value("endpoint", std::string()),
+            in.value("reason", std::string())};
+      } catch (const nlohmann::json::exception&) {
+        // Dropped: the sweep finds the user on the server again.
+      }
     } else if (const auto id = RelationIdOfKey(key); id && !value.empty()) {
       try {
         relations_[*id] = FromJson(nlohmann::json::parse(value));
@@ -109,7 +175,16 @@ RelationRecord& Ledger::Record(int id, const std::string& endpoint) {
   return it->second;
 }
 
-void Ledger::Forget(int id) { relations_.erase(id); }
+void Ledger::Forget(int id) {
+  const auto it = relations_.find(id);
+  if (it == relations_.end()) return;
+  if (!it->second.peer_rotation.empty()) forgotten_peer_rotations_.push_back(id);
+  relations_.erase(it);
+}
+
+std::vector<int> Ledger::TakeForgottenPeerRotations() {
+  return std::exchange(forgotten_peer_rotations_, {});
+}
 
 std::vector<int> Ledger::Ids() const {
   std::vector<int> ids;
@@ -152,6 +227,14 @@ std::vector<std::string> Ledger::Problems() const {
   for (const auto& [id, record] : relations_) {
     if (!record.problem.empty()) messages.push_back(record.problem);
   }
+  for (const auto& [user, cleanup] : cleanups_) {
+    const std::string relation = cleanup.endpoint.empty()
+                                     ? std::to_string(cleanup.relation_id)
+                                     : cleanup.endpoint + ":" + std::to_string(cleanup.relation_id);
+    messages.push_back("relation " + relation + " revoked: user " + user +
+                       " can no longer log in and its sessions are ended, but dropping it "
+                       "failed (retried on every hook): " + cleanup.reason);
+  }
   return messages;
 }
 
@@ -163,6 +246,14 @@ juju::Databag Ledger::Serialize() const {
   if (!last_status_.empty()) out[kStatusKey] = last_status_;
   if (sweep_pending_) out[kSweepPendingKey] = "1";
   if (!config_json_.empty()) out[kConfigKey] = config_json_;
+  if (peer_relation_) out[kPeersKey] = std::to_string(*peer_relation_);
+  for (const auto& [user, cleanup] : cleanups_) {
+    out[std::string(kCleanupPrefix) + user] =
+        nlohmann::json{{"relation", cleanup.relation_id},
+                       {"endpoint", cleanup.endpoint},
+                       {"reason", cleanup.reason}}
+            .dump();
+  }
   return out;
 }
 
@@ -175,6 +266,7 @@ Ledger::Changes Ledger::Diff() const {
   }
   for (const auto& [key, value] : original_) {
     const bool ours = key == kStatusKey || key == kSweepPendingKey || key == kConfigKey ||
+                      key == kPeersKey || key.rfind(kCleanupPrefix, 0) == 0 ||
                       RelationIdOfKey(key);
     if (ours && !current.contains(key)) changes.deleted.push_back(key);
   }

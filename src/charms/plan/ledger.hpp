@@ -12,6 +12,15 @@
 //   config          the configuration (config-get's JSON: no secret in it, admin-credentials is
 //                   a secret URI) as the last full reconcile read it, so that relation hooks
 //                   need no config-get (a changed config fires config-changed, which reads it)
+//   cleanup.<user>  a revoked user that is locked (no login, no session) but could not be
+//                   dropped yet: its relation and why; retried by every leader hook that reads
+//                   the ledger until it is gone
+//   peers           the id of the peer relation (grantor-peers), once known
+//
+// Rotation state is application-wide: the leader also writes each relation's rotation state
+// (RotationState) to the peer relation's application databag, key `rotation.<id>`, whenever it
+// differs from the default (slot a active, nothing retiring), and a new leader reads it there
+// (leader-elected), so that it continues a rotation its predecessor started.
 
 #include <cstdint>
 #include <map>
@@ -59,8 +68,30 @@ struct RelationRecord {
   /// Digest of the configuration the publication carries (endpoints, TLS): a config-changed
   /// that changes it publishes again.
   std::string published_config;
+  /// The application the served database belongs to when it is not the remote application
+  /// (shared with it through config share-databases); "" otherwise.
+  std::string shared_from;
+  /// The rotation state as last written to (or read from) the peer relation; "" when the peer
+  /// data holds none (the default state).
+  std::string peer_rotation;
   bool operator==(const RelationRecord&) const = default;
 };
+
+/// A revoked user whose clean-up could not be finished: locked, kept for another attempt.
+struct PendingCleanup {
+  int relation_id = -1;
+  std::string endpoint;
+  std::string reason;  ///< the last failure, as the server or the engine said it (no secret)
+  bool operator==(const PendingCleanup&) const = default;
+};
+
+/// The application-wide part of a relation's record, as the peer relation carries it:
+/// "<endpoint> <active slot> <retiring slot or -> <retire at> <rotated at>".
+std::string RotationState(const RelationRecord& record);
+/// The default state (slot a active, nothing retiring) is written as "" (no key).
+bool IsDefaultRotation(const RelationRecord& record);
+/// Applies `state` (RotationState's format) to `record`; false when it is malformed.
+bool ApplyRotationState(const std::string& state, RelationRecord& record);
 
 class Ledger {
  public:
@@ -73,6 +104,9 @@ class Ledger {
   /// The record of relation `id`, created empty for `endpoint` when absent.
   RelationRecord& Record(int id, const std::string& endpoint);
   void Forget(int id);
+  /// Relations forgotten since the last call whose rotation state is in the peer data (to be
+  /// deleted there).
+  std::vector<int> TakeForgottenPeerRotations();
   /// Every relation id with a record, ascending.
   std::vector<int> Ids() const;
   const std::map<int, RelationRecord>& relations() const { return relations_; }
@@ -83,6 +117,17 @@ class Ledger {
   std::vector<int> DueRetirements(std::int64_t now) const;
   /// The earliest time a retiring user falls due, if any.
   std::optional<std::int64_t> NextRetirement() const;
+
+  /// Users revoked but not dropped yet, by name.
+  const std::map<std::string, PendingCleanup>& cleanups() const { return cleanups_; }
+  void SetCleanup(const std::string& user, PendingCleanup cleanup) {
+    cleanups_[user] = std::move(cleanup);
+  }
+  void ClearCleanup(const std::string& user) { cleanups_.erase(user); }
+
+  /// The peer relation's id, when known.
+  std::optional<int> peer_relation() const { return peer_relation_; }
+  void set_peer_relation(std::optional<int> id) { peer_relation_ = id; }
 
   bool sweep_pending() const { return sweep_pending_; }
   void set_sweep_pending(bool pending) { sweep_pending_ = pending; }
@@ -95,7 +140,8 @@ class Ledger {
   void set_last_status(const juju::Status& status);
   static std::string StatusKey(const juju::Status& status);
 
-  /// Blocked messages of the relations that cannot be served, by relation id.
+  /// Blocked messages of the relations that cannot be served, by relation id, then of the
+  /// clean-ups still owed, by user.
   std::vector<std::string> Problems() const;
 
   /// What to write to bring the unit state from what was read to this ledger: changed keys with
@@ -114,6 +160,9 @@ class Ledger {
 
   juju::Databag original_;
   std::map<int, RelationRecord> relations_;
+  std::map<std::string, PendingCleanup> cleanups_;
+  std::vector<int> forgotten_peer_rotations_;
+  std::optional<int> peer_relation_;
   bool sweep_pending_ = false;
   std::string last_status_;
   std::string config_json_;

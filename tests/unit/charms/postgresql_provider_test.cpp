@@ -35,7 +35,14 @@ TEST_F(PostgresProviderTest, UnconfiguredCharmSaysExactlyWhatToSet) {
   auto out = RunEvent(Charm(), testing::HookEvent(state, EventKind::kConfigChanged), state);
   EXPECT_EQ(out.exit_code, 0);
   EXPECT_EQ(out.state.unit_status.status, "blocked");
-  EXPECT_EQ(out.state.unit_status.message, "set config: host, admin-credentials");
+  EXPECT_EQ(out.state.unit_status.message, "set config: host");
+  // With a host, the admin credentials are what the first operator account needs.
+  out.state.config["host"] = "db.example";
+  auto without_admin = RunEvent(Charm(), testing::HookEvent(out.state, EventKind::kConfigChanged),
+                                out.state);
+  EXPECT_EQ(without_admin.state.unit_status.status, "blocked");
+  EXPECT_TRUE(Contains(without_admin.state.unit_status.message, "set config admin-credentials"))
+      << without_admin.state.unit_status.message;
 }
 
 TEST_F(PostgresProviderTest, InvalidSslModeIsBlockedWithTheAllowedValues) {
@@ -243,6 +250,7 @@ TEST_F(PostgresProviderTest, BrokenRelationDropsTheUserKillsSessionsAndRemovesTh
   State state = Bootstrapped();
   state.relations.push_back(DatabaseRelation(8, {{"database", "crm"}, {"requested-secrets", R"(["username","password"])"}}));
   state.relations.push_back(DatabaseRelation(9, {{"database", "crm"}}));
+  state.relations.back().remote_app = "app8";  // a second relation of the same application
   state = Changed(Changed(state, 8).state, 9).state;
   const auto uri = state.FindRelation(8)->local_app_data.at("secret-user");
   const auto creds = SecretByUri(state, uri)->revisions.rbegin()->second;
@@ -276,6 +284,7 @@ TEST_F(PostgresProviderTest, ReintegrationIssuesANewUserThatReachesTheOldTables)
   state = RunEvent(Charm(), testing::RelationEvent(state, EventKind::kRelationBroken, 10), state).state;
   state.relations.clear();
   state.relations.push_back(DatabaseRelation(11, {{"database", "blog"}}));
+  state.relations.back().remote_app = "app10";  // the same application, integrated again
   state = Changed(state, 11).state;
   const auto& bag = state.FindRelation(11)->local_app_data;
   EXPECT_NE(bag.at("username"), old_bag.at("username"));
@@ -388,6 +397,12 @@ TEST_F(PostgresProviderTest, SetPasswordRotatesTheOperatorPassword) {
   const auto* secret = SecretByLabel(out.state, kOperatorSecretLabel);
   EXPECT_EQ(secret->revisions.rbegin()->second.at("password"), "a-long-enough-new-password");
 
+  // Shown only when the Juju operator chose to expose it.
+  auto refused = RunAction(Charm(), out.state, "get-password", {{"username", "operator"}});
+  EXPECT_TRUE(refused.state.action->failed);
+  EXPECT_TRUE(Contains(refused.state.action->fail_message, "expose-operator-password"));
+  EXPECT_FALSE(refused.state.action->results.contains("password"));
+  out.state.config["expose-operator-password"] = true;
   auto shown = RunAction(Charm(), out.state, "get-password", {{"username", "operator"}});
   EXPECT_EQ(shown.state.action->results["password"], "a-long-enough-new-password");
   EXPECT_NE(before, "a-long-enough-new-password");

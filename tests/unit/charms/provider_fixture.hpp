@@ -27,6 +27,10 @@ constexpr const char* kModelUuid = "6f1d2c3b-0000-4000-8000-00000000c0de";
 constexpr const char* kAdminSecret = "secret://6f1d2c3b-0000-4000-8000-00000000c0de/d0admin0000000000000";
 constexpr const char* kAdminPassword = "admin-password-0123456789";
 
+inline bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 class ProviderFixture : public ::testing::Test {
  protected:
   explicit ProviderFixture(core::Dialect dialect) : dialect_(dialect), engine_(dialect) {

@@ -29,10 +29,6 @@ class TrustModelTest : public ProviderFixture {
              call.rfind("Drop", 0) != 0 && call.rfind("SetPassword", 0) != 0;
     });
   }
-
-  static bool Contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-  }
 };
 
 TEST_F(TrustModelTest, ANewDatabaseIsCreatedAndManagedByThisApplication) {
