@@ -589,6 +589,9 @@ void DeployProvider(const LocalModel& model, Engine engine, const std::string& a
                                    std::to_string(units), "--config",
                                    "host=" + server.host, "--config",
                                    "port=" + std::to_string(server.port)};
+  // The tests log in as the operator to check what it may do, so they let get-password show it
+  // (off by default; ProviderTest.GetPasswordNeedsExposeOperatorPassword checks the default).
+  args.insert(args.end(), {"--config", "expose-operator-password=true"});
   if (DaemonSuite()) {
     // Units of one application share the port: the second one's daemon runs without metrics
     // (logged), as on one machine in Juju.

@@ -216,7 +216,7 @@ std::string EngineName(Engine engine);
 bool DaemonSuite();
 
 /// Deploys the provider charm of `engine` as `app` (`units` units) pointed at `server`, with
-/// its admin secret, and with `--config daemon=true` and a free metrics port in the daemon
+/// its admin secret and expose-operator-password=true (tests log in as the operator), and with `--config daemon=true` and a free metrics port in the daemon
 /// suite (DaemonSuite()). Throws when a command fails.
 void DeployProvider(const LocalModel& model, Engine engine, const std::string& app,
                     const Server& server, int units = 1);

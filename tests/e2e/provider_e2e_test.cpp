@@ -146,19 +146,6 @@ TEST_P(ProviderTest, HostileRequestsBlockTheirRelationOnlyAndCreateNothing) {
   EXPECT_EQ(logs.find(server_.password), std::string::npos);
 }
 
-// Reads what a legacy requirer unit recorded from `remote_unit` (its received-*.json).
-Fields Received(const LocalModel& model, const std::string& unit, const std::string& remote_unit) {
-  auto tag = [](std::string name) { return name.replace(name.rfind('/'), 1, "-"); };
-  const fs::path path = model.dir() / "model" / "agents" / ("unit-" + tag(unit)) / "charm" /
-                        ("received-" + tag(remote_unit) + ".json");
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(unit + " recorded nothing from " + remote_unit);
-  const nlohmann::json recorded = nlohmann::json::parse(in);
-  Fields fields;
-  for (const auto& [key, value] : recorded.items()) fields[key] = value.get<std::string>();
-  return fields;
-}
-
 // The key=value pairs of a libpq conninfo string ('...' quoting with backslash escapes).
 Fields ParseConninfo(const std::string& conninfo) {
   Fields fields;
@@ -284,6 +271,16 @@ TEST_P(ProviderTest, PasswordActionsRotateTheOperatorPassword) {
   EXPECT_NE(follower.exit_code, 0);
   EXPECT_NE(follower.err.find("leader"), std::string::npos) << follower.err;
   EXPECT_TRUE(CanLogIn(MaintenanceLogin(engine(), server_, operator_user, given)));
+
+  // By default (expose-operator-password=false) get-password refuses, naming the option, and
+  // set-password keeps working.
+  model_.Juju({"config", kProvider, "expose-operator-password=false"});
+  const ProcessResult hidden = model_.RunAction(kProviderUnit, "get-password");
+  EXPECT_NE(hidden.exit_code, 0);
+  EXPECT_NE(hidden.err.find("expose-operator-password"), std::string::npos) << hidden.err;
+  EXPECT_EQ(hidden.out.find(given), std::string::npos);
+  EXPECT_EQ(model_.RunAction(kProviderUnit, "set-password").exit_code, 0);
+  ExpectStatus(kProviderUnit, "active", "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ProviderTest, ::testing::Values(kPostgres, kMariaDb), FlavorName);

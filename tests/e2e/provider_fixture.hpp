@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "e2e_support.hpp"
 
@@ -95,6 +98,30 @@ class ProviderTest : public ::testing::TestWithParam<Flavor> {
     return result.rows.empty() ? std::string{} : result.rows[0][0];
   }
 
+  // Runs `sql` as the admin with each "{}" replaced, in order, by `values` as literals; the first
+  // column of every row.
+  std::vector<std::string> AdminColumn(const std::string& sql, const std::vector<std::string>& values,
+                                       const std::string& database = "") {
+    const Login login = database.empty() ? MaintenanceLogin(engine(), server_)
+                                         : AdminLogin(server_, database);
+    auto session = Open(login);
+    std::string text = sql;
+    for (const auto& value : values) text.replace(text.find("{}"), 2, session->Literal(value));
+    const SqlResult result = session->Exec(text);
+    if (!result.ok) throw std::runtime_error(text + ": " + result.error);
+    std::vector<std::string> column;
+    for (const auto& row : result.rows) column.push_back(row.empty() ? "" : row[0]);
+    return column;
+  }
+
+  // Runs `sql` as the admin, in the maintenance database or `database`.
+  void AdminExec(const std::string& sql, const std::string& database = "") {
+    auto session = Open(database.empty() ? MaintenanceLogin(engine(), server_)
+                                         : AdminLogin(server_, database));
+    const SqlResult result = session->Exec(sql);
+    if (!result.ok) throw std::runtime_error(sql + ": " + result.error);
+  }
+
   int CountUsers(const std::string& user) {
     return std::stoi(AdminValue(engine() == Engine::kPostgres
                                     ? "SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = {}"
@@ -136,6 +163,19 @@ class ProviderTest : public ::testing::TestWithParam<Flavor> {
   LocalModel model_;
   Server server_;
 };
+
+// Reads what a legacy requirer unit recorded from `remote_unit` (its received-*.json).
+inline Fields Received(const LocalModel& model, const std::string& unit, const std::string& remote_unit) {
+  auto tag = [](std::string name) { return name.replace(name.rfind('/'), 1, "-"); };
+  const fs::path path = model.dir() / "model" / "agents" / ("unit-" + tag(unit)) / "charm" /
+                        ("received-" + tag(remote_unit) + ".json");
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(unit + " recorded nothing from " + remote_unit);
+  const nlohmann::json recorded = nlohmann::json::parse(in);
+  Fields fields;
+  for (const auto& [key, value] : recorded.items()) fields[key] = value.get<std::string>();
+  return fields;
+}
 
 inline std::string FlavorName(const ::testing::TestParamInfo<Flavor>& info) {
   return info.param.name;

@@ -16,29 +16,6 @@ namespace {
 
 class TrustTest : public ProviderTest {
  protected:
-  // Runs `sql` as the admin with each "{}" replaced, in order, by `values` as literals; the first
-  // column of every row.
-  std::vector<std::string> AdminColumn(const std::string& sql, const std::vector<std::string>& values,
-                                       const std::string& database = "") {
-    const Login login = database.empty() ? MaintenanceLogin(engine(), server_)
-                                         : AdminLogin(server_, database);
-    auto session = Open(login);
-    std::string text = sql;
-    for (const auto& value : values) text.replace(text.find("{}"), 2, session->Literal(value));
-    const SqlResult result = session->Exec(text);
-    if (!result.ok) throw std::runtime_error(text + ": " + result.error);
-    std::vector<std::string> column;
-    for (const auto& row : result.rows) column.push_back(row.empty() ? "" : row[0]);
-    return column;
-  }
-
-  void AdminExec(const std::string& sql, const std::string& database = "") {
-    auto session = Open(database.empty() ? MaintenanceLogin(engine(), server_)
-                                         : AdminLogin(server_, database));
-    const SqlResult result = session->Exec(sql);
-    if (!result.ok) throw std::runtime_error(sql + ": " + result.error);
-  }
-
   // The payroll database a DBA made on the shared server, nothing to do with Juju.
   void CreatePayroll(const std::string& database) {
     if (engine() == Engine::kPostgres) {
