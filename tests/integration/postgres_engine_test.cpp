@@ -108,14 +108,20 @@ struct PgTraits {
     }
     return rows;
   }
-  // The users are gone (through the engine); drops the databases, then the roles (group roles,
-  // admin role, operator) under `prefixes`.
-  // Engine-specific; implemented with the server-side functions (issue 23).
-  static void TamperWithServerApi(pqxx::connection&, const std::string&) {
-    throw std::logic_error("TamperWithServerApi: not implemented yet");
+  // A careless DBA "simplifies" lock_user: same signature, same settings, another body.
+  static void TamperWithServerApi(pqxx::connection& admin, const std::string& instance_prefix) {
+    pqxx::nontransaction tx(admin);
+    tx.exec0("CREATE OR REPLACE FUNCTION " + tx.quote_name(instance_prefix + "api") +
+             ".lock_user(p_name text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER"
+             " SET search_path = pg_catalog, pg_temp AS $$BEGIN RETURN false; END$$");
   }
+  // The users are gone (through the engine); drops the server-side API, the databases, then the
+  // roles (group roles, admin roles, operator) under `prefixes`.
   static void DropTestObjects(pqxx::connection& admin, const std::vector<std::string>& prefixes) {
     pqxx::nontransaction tx(admin);
+    for (const auto& prefix : prefixes) {
+      tx.exec0("DROP SCHEMA IF EXISTS " + tx.quote_name(prefix + "api") + " CASCADE");
+    }
     for (const auto& prefix : prefixes) {
       for (const auto& row : tx.exec_params(
                "SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1", prefix)) {
@@ -276,8 +282,11 @@ TEST_F(PgEngineTest, EnsureDatabaseRepairsDriftAfterASetUp) {
   EXPECT_FALSE(public_can_connect()) << "PUBLIC's CONNECT revoked again";
 }
 
-// The operator account: exactly the documented privileges (docs/security.md).
+// The operator account: exactly the documented attributes (docs/postgresql.md, "Privileges and
+// revocation"), and no membership but the group roles of the databases it set up.
 TEST_F(PgEngineTest, OperatorHoldsTheDocumentedPrivilegesOnly) {
+  const std::string db = Name("db");
+  engine().EnsureDatabase(db, contract::kOwnerA);
   auto admin = harness_.Admin();
   pqxx::nontransaction tx(*admin);
   const auto row = tx.exec_params1(
@@ -288,11 +297,11 @@ TEST_F(PgEngineTest, OperatorHoldsTheDocumentedPrivilegesOnly) {
       harness_.OperatorName());
   EXPECT_FALSE(row[0].as<bool>()) << "SUPERUSER";
   EXPECT_TRUE(row[1].as<bool>()) << "CREATEDB";
-  EXPECT_TRUE(row[2].as<bool>()) << "CREATEROLE";
+  EXPECT_FALSE(row[2].as<bool>()) << "CREATEROLE";
   EXPECT_FALSE(row[3].as<bool>()) << "REPLICATION";
   EXPECT_FALSE(row[4].as<bool>()) << "BYPASSRLS";
   EXPECT_TRUE(row[5].as<bool>()) << "LOGIN";
-  EXPECT_EQ(row[6].as<std::string>(), "pg_signal_backend");
+  EXPECT_EQ(row[6].as<std::string>(), GroupRoleOf(harness_, db));
 }
 
 // Every operator session resolves names in pg_catalog only: a tenant's function named like a
@@ -449,7 +458,8 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
   const std::string stored_key = StoredKeyOf(*admin, ascii_user);
 
   const std::string text = records.Text();
-  ASSERT_NE(text.find(ascii_user), std::string::npos) << "the sessions' statements were logged";
+  ASSERT_NE(text.find(db), std::string::npos) << "the sessions' statements were logged";
+  ASSERT_NE(text.find("ensure_user"), std::string::npos) << "pg_stat_statements kept the calls";
   EXPECT_EQ(text.find(ascii_password), std::string::npos);
   EXPECT_EQ(text.find(other_password), std::string::npos);
   EXPECT_EQ(text.find(stored_key), std::string::npos);
