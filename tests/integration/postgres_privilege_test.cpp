@@ -37,7 +37,8 @@ class PgPrivilegeTest : public contract::EngineContract<PgHarness> {
   std::string OtherApplicationsUser() {
     const std::string other = "go" + harness_.instance_prefix().substr(2) + "r1";
     auto admin = harness_.Admin();
-    Execute(*admin, "CREATE ROLE " + admin->quote_name(other) + " LOGIN PASSWORD 'Other-Password-1'");
+    Execute(*admin,
+            "CREATE ROLE " + admin->quote_name(other) + " LOGIN PASSWORD 'Other-Password-1'");
     return other;
   }
 };
@@ -46,8 +47,7 @@ class PgPrivilegeTest : public contract::EngineContract<PgHarness> {
 TEST_F(PgPrivilegeTest, TheOperatorCannotEscalate) {
   const std::string db = Name("db");
   harness_.engine().EnsureDatabase(db, contract::kOwnerA);
-  harness_.engine().EnsureUser(
-      Spec(Name("u"), "Password-1", db));
+  harness_.engine().EnsureUser(Spec(Name("u"), "Password-1", db));
   const std::string payroll = Name("payroll");
   harness_.CreateForeignDatabase(payroll, "salaries", "alice 100");
   const std::string admin_user = harness_.config().user;
@@ -157,7 +157,7 @@ TEST_F(PgPrivilegeTest, EachFunctionRefusesNamesOutsideTheNamespace) {
       Name("dot.ted"),
       prefix + "1digit",
       prefix + "t" + std::string(70 - prefix.size() - 1, 'a'),  // 70 bytes: cut to 63 by a lexer
-      "g\xd1\x96" + prefix.substr(2) + "tu",                     // Cyrillic look-alike prefix
+      "g\xd1\x96" + prefix.substr(2) + "tu",                    // Cyrillic look-alike prefix
   };
   const std::vector<std::string> calls = {
       "SELECT " + Api("ensure_user") + "($1, 'Password-9', '" + db + "', '{}', 'm', 'a')",
@@ -188,10 +188,11 @@ TEST_F(PgPrivilegeTest, EachFunctionRefusesNamesOutsideTheNamespace) {
   EXPECT_TRUE(CanLogin(other, "Other-Password-1", "postgres"));
   EXPECT_TRUE(CanLogin(Name("u"), "Password-1", db));
   EXPECT_EQ(harness_.engine().ListUsers(harness_.prefix()), std::vector<std::string>{Name("u")});
-  EXPECT_EQ(ValueOf<long long>(*admin,
-                               "SELECT count(*) FROM pg_roles WHERE left(rolname, length($1)) = $1",
-                               prefix),
-            3) << "the operator, the group role and the user";
+  EXPECT_EQ(
+      ValueOf<long long>(
+          *admin, "SELECT count(*) FROM pg_roles WHERE left(rolname, length($1)) = $1", prefix),
+      3)
+      << "the operator, the group role and the user";
   EXPECT_EQ(harness_.engine().OperatorDrift(contract::kDefaultGrantable), std::nullopt);
 }
 
@@ -213,8 +214,8 @@ TEST_F(PgPrivilegeTest, EachFunctionRefusesForeignDatabasesAndDisallowedRoles) {
   Execute(*admin, "CREATE DATABASE " + Quoted(theirs));
   const std::string their_group =
       "go" + harness_.instance_prefix().substr(2) + "o" +
-      std::to_string(ValueOf<long long>(*admin, "SELECT oid FROM pg_database WHERE datname = $1",
-                                        theirs));
+      std::to_string(
+          ValueOf<long long>(*admin, "SELECT oid FROM pg_database WHERE datname = $1", theirs));
   Execute(*admin, "CREATE ROLE " + Quoted(their_group) + " NOLOGIN");
   Execute(*admin, "ALTER DATABASE " + Quoted(theirs) + " OWNER TO " + Quoted(their_group));
 
@@ -227,15 +228,14 @@ TEST_F(PgPrivilegeTest, EachFunctionRefusesForeignDatabasesAndDisallowedRoles) {
       "SELECT " + Api("ensure_user") + "('" + Name("v") + "', 'Password-9', $1, '{}', 'm', 'a')",
       half))
       << "a database whose set-up is not finished";
-  for (const std::string& database : {payroll, theirs, std::string("postgres"),
-                                      std::string("template1"), std::string("template0"),
-                                      Name("absent"), std::string("")}) {
+  for (const std::string& database :
+       {payroll, theirs, std::string("postgres"), std::string("template1"),
+        std::string("template0"), Name("absent"), std::string("")}) {
     SCOPED_TRACE(database);
     EXPECT_TRUE(session->Refuses(
         "SELECT " + Api("ensure_user") + "('" + Name("v") + "', 'Password-9', $1, '{}', 'm', 'a')",
         database));
-    EXPECT_TRUE(
-        session->Refuses("SELECT " + Api("finish_database") + "($1, 'm', 'a')", database));
+    EXPECT_TRUE(session->Refuses("SELECT " + Api("finish_database") + "($1, 'm', 'a')", database));
   }
   for (const char* roles :
        {"ARRAY['superuser']", "ARRAY['pg_read_all_data']", "ARRAY['createrole']",
@@ -260,10 +260,12 @@ TEST_F(PgPrivilegeTest, EachFunctionRefusesForeignDatabasesAndDisallowedRoles) {
   EXPECT_EQ(harness_.engine().InspectDatabase(payroll).status, db::DatabaseStatus::kForeign);
   EXPECT_EQ(harness_.engine().InspectDatabase(theirs).status, db::DatabaseStatus::kForeign);
   EXPECT_EQ(harness_.Rows(payroll, "salaries"), std::vector<std::string>{"alice 100"});
-  EXPECT_EQ(ValueOf<long long>(*admin, "SELECT count(*) FROM " + Api("databases") +
-                                           " WHERE name NOT IN ($1, '" + half + "')",
+  EXPECT_EQ(ValueOf<long long>(*admin,
+                               "SELECT count(*) FROM " + Api("databases") +
+                                   " WHERE name NOT IN ($1, '" + half + "')",
                                db),
-            0) << "nothing else was recorded";
+            0)
+      << "nothing else was recorded";
 }
 
 // Relation users cannot call the functions or read the bookkeeping, even logged in to the
@@ -272,8 +274,7 @@ TEST_F(PgPrivilegeTest, RelationUsersCannotUseTheApi) {
   const std::string db = Name("db");
   harness_.engine().EnsureDatabase(db, contract::kOwnerA);
   const std::string user = Name("u");
-  harness_.engine().EnsureUser(
-      Spec(user, "Password-1", db, {db::ExtraRole::kCreateDb}));
+  harness_.engine().EnsureUser(Spec(user, "Password-1", db, {db::ExtraRole::kCreateDb}));
   auto session = harness_.Login(user, "Password-1", "postgres");
   for (const std::string& sql :
        {"SELECT * FROM " + Api("databases"), "SELECT * FROM " + Api("settings"),
@@ -322,14 +323,34 @@ TEST_F(PgPrivilegeTest, TheOperatorExecutesThePublicFunctionsOnly) {
 TEST_F(PgPrivilegeTest, TheFunctionsNamespaceIsCoreIsTenantUserName) {
   const std::string prefix = harness_.instance_prefix();
   auto admin = harness_.Admin();
-  for (const std::string& name :
-       {prefix + "r1", prefix + "r1b", prefix + "tu", prefix + "o", prefix + "o1", prefix + "o12x",
-        prefix + "oper", prefix + "operator", prefix + "operators", prefix + "api",
-        prefix + "apis", prefix + "meta", prefix + "admin", prefix + "admin_", prefix + "admins",
-        prefix + "def_", prefix + "def", prefix + "Ab", prefix + "a-b", prefix + "a.b",
-        prefix + "_a", prefix + "9a", prefix, prefix.substr(1) + "r1", "x" + prefix + "r1",
-        prefix + std::string(63 - prefix.size(), 'a'), prefix + std::string(64 - prefix.size(), 'a'),
-        prefix + "\xc3\xa4"}) {
+  for (const std::string& name : {prefix + "r1",
+                                  prefix + "r1b",
+                                  prefix + "tu",
+                                  prefix + "o",
+                                  prefix + "o1",
+                                  prefix + "o12x",
+                                  prefix + "oper",
+                                  prefix + "operator",
+                                  prefix + "operators",
+                                  prefix + "api",
+                                  prefix + "apis",
+                                  prefix + "meta",
+                                  prefix + "admin",
+                                  prefix + "admin_",
+                                  prefix + "admins",
+                                  prefix + "def_",
+                                  prefix + "def",
+                                  prefix + "Ab",
+                                  prefix + "a-b",
+                                  prefix + "a.b",
+                                  prefix + "_a",
+                                  prefix + "9a",
+                                  prefix,
+                                  prefix.substr(1) + "r1",
+                                  "x" + prefix + "r1",
+                                  prefix + std::string(63 - prefix.size(), 'a'),
+                                  prefix + std::string(64 - prefix.size(), 'a'),
+                                  prefix + "\xc3\xa4"}) {
     EXPECT_EQ(ValueOf<bool>(*admin, "SELECT " + Api("is_tenant") + "($1)", name),
               core::IsTenantUserName(prefix, name) &&
                   core::IsValidUserName(name, core::Dialect::kPostgres))

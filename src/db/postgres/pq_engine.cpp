@@ -725,14 +725,30 @@ void PqEngine::DropUser(const std::string& name) {
         locked_away.push_back(database);
       }
     }
-    const bool one = locked_away.size() == 1;
+    // Databases the account reached and cleaned that still list the user: privileges granted
+    // there by another role (a database's owner, say), which only that role, its members or a
+    // superuser may revoke (DROP OWNED revokes what the account itself may).
+    std::vector<std::string> granted_by_others;
+    for (const auto& database : left) {
+      if (std::find(locked_away.begin(), locked_away.end(), database) == locked_away.end()) {
+        granted_by_others.push_back(database);
+      }
+    }
+    const auto databases = [](const std::vector<std::string>& names) {
+      return std::string(names.size() == 1 ? "database " : "databases ") + QuotedList(names);
+    };
+    std::vector<std::string> reasons;
+    if (!locked_away.empty()) {
+      reasons.push_back("holds privileges in " + databases(locked_away) + ", which " + facts_.user +
+                        " cannot connect to");
+    }
+    if (!granted_by_others.empty()) {
+      reasons.push_back("holds privileges in " + databases(granted_by_others) +
+                        " granted by another role, which " + facts_.user + " cannot revoke");
+    }
     throw DbError(ErrorKind::kAccessDenied, "42501",
-                  locked_away.empty()
-                      ? "drop user: " + name + " still owns or holds privileges in database" +
-                            (left.size() == 1 ? " " : "s ") + QuotedList(left) + "; it stays locked"
-                      : "drop user: " + name + " holds privileges in database" +
-                            (one ? " " : "s ") + QuotedList(locked_away) + ", which " +
-                            facts_.user + " cannot connect to" + "; it stays locked");
+                  "drop user: " + name + " " + Join(reasons, " and ") +
+                      "; it stays locked (the admin account can finish)");
   });
 }
 
