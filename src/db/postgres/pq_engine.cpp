@@ -337,6 +337,7 @@ void PqEngine::VerifyApi(pqxx::nontransaction& tx, const pqxx::result& rows) {
   const auto problems = Api().CheckProblems(check);
   if (problems.empty()) {
     api_checked_ = true;
+    facts_.bookkeeping = true;  // installed since this session began, perhaps
     return;
   }
   try {
