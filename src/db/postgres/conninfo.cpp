@@ -27,7 +27,7 @@ std::string QuoteConninfoValue(std::string_view value) {
 }
 
 std::string BuildConninfo(const ConnectionConfig& config, std::string_view dbname,
-                          std::string_view sslrootcert) {
+                          std::string_view sslrootcert, std::string_view options) {
   std::string conninfo;
   Append(conninfo, "host", config.host);
   Append(conninfo, "port", std::to_string(config.port > 0 ? config.port : kDefaultPort));
@@ -42,7 +42,9 @@ std::string BuildConninfo(const ConnectionConfig& config, std::string_view dbnam
   // Keep NOTICE/WARNING chatter ("role is not a member") off stderr; errors still raise. Pin
   // search_path to pg_catalog from the first statement on: sessions in tenants' databases must
   // never resolve a name to an object a tenant created.
-  Append(conninfo, "options", "-c client_min_messages=error -c search_path=pg_catalog");
+  std::string settings = "-c client_min_messages=error -c search_path=pg_catalog";
+  if (!options.empty()) settings += ' ' + std::string(options);
+  Append(conninfo, "options", settings);
   return conninfo;
 }
 

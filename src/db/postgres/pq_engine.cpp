@@ -1,26 +1,29 @@
-// PostgreSQL implementation of grantor::db::Engine over libpqxx 6.4.
+// PostgreSQL implementation of grantor::db::Engine over libpqxx (6.4 on Debian 12; 7 where
+// charmcraft builds the charm).
 //
-// Ownership model: the engine acts for one grantor application (instance prefix P). Every
-// database D the application creates is owned by the NOLOGIN group role P + "o" + oid(D)
-// (core::PostgresGroupRole); that ownership is the server-side record that P manages D. A
-// database the operator hands over (AdoptDatabase) keeps its owner; its group role gets CONNECT,
-// CREATE and TEMPORARY instead. Relation users are INHERIT members of the group role and have
+// The engine acts for one grantor application (instance prefix P). Every privileged step goes
+// through the server-side API "<P>api" (server_api.hpp) that the admin account installs in the
+// maintenance database (EnsureOperator): SECURITY DEFINER functions owned by the admin, which
+// check their own arguments; the operator account holds EXECUTE on them, CREATEDB, and little
+// else (docs/postgresql.md, "Privileges and revocation"). Logged in as the operator, the
+// engine checks the API once per session, before its first call (kNeedsRepair when it is not
+// exactly what this build installs). Logged in as the admin, it calls the same functions (as
+// their owner) and may also adopt databases and clean up where the operator cannot connect.
+//
+// Ownership model: every database D the application creates is owned by the NOLOGIN group role
+// P + "o" + oid(D) (core::PostgresGroupRole); the bookkeeping table <P>api.databases records the
+// application's databases (managed or adopted) and the requiring application each belongs to.
+// Relation users are INHERIT members of the group role, and plain ones have
 // `ALTER ROLE u IN DATABASE D SET role = <group role>`, so whatever they create is owned by the
-// group role and survives them. The engine's own account (the operator, NOSUPERUSER CREATEDB
-// CREATEROLE, member of pg_signal_backend) is a member of every group role it uses, which is
-// what lets it hand databases and objects over without being superuser. Sessions run with
-// search_path pg_catalog (conninfo.cpp), and catalog calls are qualified.
-// Identifiers go through quote_name(), literals through esc() (Literal()) or bound parameters,
-// and every name is validated (validate.hpp) before any of that happens.
+// group role and survives them.
 //
-// Round trips: EnsureUser and SetPassword are two messages (BEGIN + hide from the logs + probe,
-// then every write + COMMIT as one ;-separated batch), whether the user is new or not; DropUser
-// is five for a user without objects of its own. Passwords of printable ASCII travel as
-// SCRAM-SHA-256 verifiers computed here (scram.hpp), so the clear password never reaches the
-// server. (PostgreSQL still runs one PBKDF2 per CREATE/ALTER ROLE ... PASSWORD: it checks that
-// the verifier is not that of the empty password. The server-side cost stays.)
+// Sessions run with search_path pg_catalog (conninfo.cpp) and qualify catalog calls;
+// identifiers go through quote_name(), literals through esc() (Literal()) or bound parameters,
+// and every name is validated (validate.hpp) before any of that happens. Passwords of printable
+// ASCII travel as SCRAM-SHA-256 verifiers computed here (scram.hpp); a password or verifier only
+// ever travels in a message after the one that hid its transaction from the server's records.
 
-#include <array>
+#include <algorithm>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -31,6 +34,7 @@
 #include "db/postgres/conninfo.hpp"
 #include "db/postgres/pq_errors.hpp"
 #include "db/postgres/scram.hpp"
+#include "db/postgres/server_api.hpp"
 #include "grantor/core/access_policy.hpp"
 #include "grantor/core/naming.hpp"
 #include "grantor/db/postgres.hpp"
@@ -42,22 +46,12 @@ namespace {
 
 using core::Dialect;
 constexpr Dialect kDialect = Dialect::kPostgres;
-// pg_terminate_backend(pid, timeout) waits for the backend to exit (PostgreSQL 14+).
-constexpr int kTerminateWaitMs = 5000;
-constexpr int kVersionWithTerminateWait = 140000;
 // log_min_duration_sample and log_transaction_sample_rate exist from PostgreSQL 13 on.
 constexpr int kVersionWithSampledLogs = 130000;
-// From PostgreSQL 15 the public schema is owned by pg_database_owner: whoever owns the database.
-constexpr int kVersionWithDatabaseOwnerSchema = 150000;
-constexpr const char* kSignalBackendRole = "pg_signal_backend";
-
-bool Exists(pqxx::transaction_base& tx, const char* query, const std::string& name) {
-  return !tx.exec_params(query, name).empty();
-}
-
-bool RoleExists(pqxx::transaction_base& tx, const std::string& role) {
-  return Exists(tx, "SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", role);
-}
+// idle_session_timeout exists from PostgreSQL 14 on.
+constexpr int kVersionWithIdleSessionTimeout = 140000;
+// GRANT SET ON PARAMETER (and pg_parameter_acl) exist from PostgreSQL 15 on.
+constexpr int kVersionWithParameterPrivileges = 150000;
 
 // A transaction's connection: pqxx::connection_base in libpqxx 6 (Debian 12), pqxx::connection
 // from libpqxx 7 on (Ubuntu 24.04, where charmcraft builds the charm).
@@ -77,39 +71,55 @@ std::string Literal(pqxx::transaction_base& tx, const std::string& value) {
   return Literal(tx.conn(), value);
 }
 
-// A batch for one simple-query message. The statements are built from validated names quoted
-// with quote_name() and literals quoted with Literal(); multi-statement strings cannot take bound
-// parameters.
-std::string Join(const std::vector<std::string>& statements) {
+// A batch for one simple-query message, built from validated names quoted with quote_name() and
+// literals quoted with Literal() (multi-statement strings cannot take bound parameters).
+std::string Join(const std::vector<std::string>& statements, std::string_view separator = "; ") {
   std::string sql;
   for (const auto& statement : statements) {
-    if (!sql.empty()) sql += "; ";
+    if (!sql.empty()) sql += separator;
     sql += statement;
   }
   return sql;
 }
 
-// "EXISTS (SELECT 1 FROM pg_catalog.<catalog> WHERE <column> = '<value>')"
-std::string ExistsSql(pqxx::transaction_base& tx, const char* catalog, const char* column,
-                      const std::string& value) {
-  return std::string("EXISTS (SELECT 1 FROM pg_catalog.") + catalog + " WHERE " + column + " = " +
-         Literal(tx, value) + ")";
+// Runs `sql` (which may open a transaction block with BEGIN); on failure, rolls back whatever
+// the block left open (when the connection still stands) and rethrows.
+pqxx::result RunScript(pqxx::nontransaction& tx, const std::string& sql) {
+  try {
+    return tx.exec(sql);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (...) {
+    try {
+      tx.exec("ROLLBACK");
+    } catch (...) {
+      // The original failure is the one to report; a broken connection shows up again on the
+      // next call (Guard drops it on kConnection).
+    }
+    throw;
+  }
 }
 
 // GRANT/REVOKE on a database rewrite its pg_database row without locking it: two sessions doing
-// so at once make one fail with "tuple concurrently updated". Every statement of this engine
-// that changes a database's privileges first takes this transaction-scoped advisory lock, so
-// concurrent engines (one per thread) queue instead. The key is the lock name's 64-bit hash.
-constexpr std::string_view kDatabaseAclLock = "grantor:database-acl:";
-
+// so at once make one fail with "tuple concurrently updated". Every change of a database's
+// privileges (here and in the adopt_database function) first takes this transaction-scoped
+// advisory lock, so that concurrent engines queue instead.
 std::string LockDatabaseAclSql(pqxx::transaction_base& tx, const std::string& database) {
   return "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +
-         Literal(tx, std::string(kDatabaseAclLock) + database) + ", 0))";
+         Literal(tx, "grantor:database-acl:" + database) + ", 0))";
 }
+
+// Settings that keep the text of the transaction's later messages out of the server's records
+// while it runs: the statement log, the STATEMENT line logged with an error, and
+// pg_stat_statements, which stores utility statements verbatim (a placeholder setting when that
+// module is not loaded). Superuser-only, or SET granted on them (PostgreSQL 15+).
+constexpr std::string_view kHideFromServerRecords =
+    "SET LOCAL log_statement = 'none'; SET LOCAL log_min_error_statement = 'panic'; "
+    "SET LOCAL pg_stat_statements.track_utility = off";
 
 // Duration lines carry the statement text, and cannot be turned off per transaction: a message's
 // duration is logged after its COMMIT has reset SET LOCAL, and whether a transaction is sampled
-// is decided before its first statement runs. So a superuser engine's sessions log no durations.
+// is decided before its first statement runs. So the engine's sessions log no durations.
 std::string SessionHiddenFromDurationLogsSql(int server_version) {
   std::string sql = "SET log_min_duration_statement = -1";
   if (server_version >= kVersionWithSampledLogs) {
@@ -118,37 +128,57 @@ std::string SessionHiddenFromDurationLogsSql(int server_version) {
   return sql;
 }
 
-// The superuser-only settings the engine changes for its own sessions and transactions to keep
-// passwords and verifiers out of the server's records. PostgreSQL 15 lets the admin grant SET
-// on them (GRANT SET ON PARAMETER), so the operator needs no superuser for this.
-constexpr std::array<std::string_view, 6> kLogParameters = {
-    "log_statement",           "log_min_error_statement",     "log_min_duration_statement",
-    "log_min_duration_sample", "log_transaction_sample_rate", "pg_stat_statements.track_utility"};
-constexpr int kVersionWithParameterPrivileges = 150000;
-
 bool MaySetLogParameters(pqxx::transaction_base& tx, int server_version) {
   if (server_version < kVersionWithParameterPrivileges) return false;
   std::string sql = "SELECT true";
-  for (const auto parameter : kLogParameters) {
-    sql += " AND pg_catalog.has_parameter_privilege(" + tx.quote(std::string(parameter)) +
-           ", 'SET')";
+  for (const auto& parameter : LogParameters()) {
+    sql += " AND pg_catalog.has_parameter_privilege(" + Literal(tx, parameter) + ", 'SET')";
   }
   return tx.exec1(sql)[0].as<bool>();
 }
 
-// True when a CREATE failed because another session created the same object first: the
-// object's own "already exists" code, or, when both sessions passed the existence check at
-// once, the catalog's unique_violation (23505).
-bool IsCreatedConcurrently(const pqxx::sql_error& error, const char* already_exists_code) {
-  return error.sqlstate() == already_exists_code || error.sqlstate() == "23505";
+// Settings of the sessions the engine opens in other databases (clean-ups, adoption), which
+// take precedence over what that database's settings say: a tenant may set, on its own
+// database, default_transaction_read_only = on (REASSIGN OWNED would fail), role (the session
+// would act as another role), tiny timeouts, or exit_on_error.
+std::string OtherDatabaseOptions(int server_version) {
+  std::string options =
+      "-c default_transaction_read_only=off -c role=none -c statement_timeout=0"
+      " -c lock_timeout=10s -c idle_in_transaction_session_timeout=0 -c exit_on_error=off";
+  if (server_version >= kVersionWithIdleSessionTimeout) options += " -c idle_session_timeout=0";
+  return options;
 }
 
-// What EnsureUser needs to know before it writes, read inside its transaction.
-struct UserFacts {
-  bool user_exists = false;
-  bool database_exists = true;    // true when the spec has no database
-  std::string group_role;         // the database's group role, "" when it has none (or no db)
-  bool admin_role_exists = false;
+// A connection refused because the account may not connect to that database (CONNECT not
+// granted, or the database takes no connections): the clean-up there is left undone.
+bool IsDatabaseUnreachable(std::string_view message) {
+  return message.find("permission denied for database") != std::string_view::npos ||
+         message.find("not currently accepting connections") != std::string_view::npos;
+}
+
+// "a", "b" -> "\"a\", \"b\"" (names checked by the server; shown as they are).
+std::string QuotedList(const std::vector<std::string>& names) {
+  std::vector<std::string> quoted;
+  for (const auto& name : names) quoted.push_back("\"" + core::Printable(name) + "\"");
+  return Join(quoted, ", ");
+}
+
+// The engine's account and server, read once per connection.
+struct SessionFacts {
+  std::string user;      // the account the engine logged in as
+  std::string database;  // the maintenance database it is connected to
+  int version = 0;       // server_version_num
+  bool superuser = false;
+  bool createrole = false;
+  bool createdb = false;
+  // A superuser, or (PostgreSQL 15+) an account granted SET on LogParameters() (the operator):
+  // the engine's sessions and password statements then stay out of the server's logs.
+  bool can_hide_from_logs = false;
+  // The server hashes clear passwords with SCRAM-SHA-256 (password_encryption); only then does
+  // the engine send verifiers it computed itself, so the stored secret's kind stays the server's
+  // choice.
+  bool scram = false;
+  bool bookkeeping = false;  // the application's <P>api.databases table exists
 };
 
 // A database as InspectDatabase reads it.
@@ -156,14 +186,25 @@ struct DatabaseFacts {
   bool exists = false;
   std::uint32_t oid = 0;
   std::string owner;
-  bool acl_in_shape = false;  // nothing for PUBLIC, CONNECT + TEMPORARY for the admin role
+  bool public_revoked = false;  // PUBLIC holds nothing on it
+  std::string kind;             // recorded: "managed", "adopted" or "" (no record)
+  std::optional<DatabaseOwner> recorded_owner;
+};
+
+// One row of prepare_drop: a database where the user owns the database or holds something.
+struct DropTarget {
+  std::string database;
+  std::string group;  // the application's group role its objects go to; "" to drop them
+  bool owned = false;
+  bool has_objects = false;
 };
 
 class PqEngine final : public Engine {
  public:
   explicit PqEngine(const ConnectionConfig& config) : config_(config) {
+    if (IsApiPrefix(config_.instance_prefix)) api_.emplace(config_.instance_prefix);
     if (!config_.ssl_ca.empty()) ca_file_.emplace(config_.ssl_ca);
-    Guard("connect to PostgreSQL", [this] { Admin(); });
+    Guard("connect to PostgreSQL", [this] { Main(); });
   }
 
   ServerInfo Server() override;
@@ -181,11 +222,12 @@ class PqEngine final : public Engine {
   std::optional<std::string> OperatorDrift(const ExtraRoles& grantable) override;
 
  private:
-  pqxx::connection& Admin();
-  std::unique_ptr<pqxx::connection> Open(const std::string& dbname) const;
+  pqxx::connection& Main();
+  std::unique_ptr<pqxx::connection> Open(const std::string& dbname,
+                                         const std::string& options = {}) const;
 
   // Runs `fn`, translating any failure into DbError (redacting `secret`). A connection failure
-  // drops the admin connection so that the next call reconnects.
+  // drops the connection so that the next call reconnects.
   template <typename Fn>
   auto Guard(std::string_view what, Fn&& fn, std::string_view secret = {}) -> decltype(fn()) {
     try {
@@ -193,81 +235,156 @@ class PqEngine final : public Engine {
     } catch (...) {
       DbError error = TranslateException(std::current_exception(), what,
                                          secret.empty() ? config_.password : secret);
-      if (error.kind() == ErrorKind::kConnection) admin_.reset();
+      if (error.kind() == ErrorKind::kConnection) main_.reset();
       throw error;
     }
   }
 
+  const ServerApi& Api() const;
+  std::string Call(std::string_view function, const std::vector<std::string>& arguments) const;
   std::string GroupRole(std::uint32_t oid) const {
     return core::PostgresGroupRole(config_.instance_prefix, oid);
   }
-  std::string AdminRole() const { return core::PostgresAdminRole(config_.instance_prefix); }
   std::string OperatorName() const { return config_.instance_prefix + "operator"; }
+  void RequireTenant(const std::string& user) const;
 
-  DatabaseFacts ReadDatabase(pqxx::transaction_base& tx, const std::string& name) const;
-  // The same, in a statement of its own on the engine's connection.
+  void VerifyApi(pqxx::nontransaction& tx, const pqxx::result& rows);
+  void CheckApi();
+  template <typename MakeCall>
+  void WithSecret(bool use_api, const std::string& probe, MakeCall&& make_call);
+  std::string SecretLiteral(PqConnection& conn, const std::string& password) const;
+
   DatabaseFacts ReadDatabase(const std::string& name);
   DatabaseStatus StatusOf(const DatabaseFacts& facts) const;
-  void EnsureGroupRole(const std::string& role);
-  void JoinRole(const std::string& role, const std::string& member);
-  void EnsureAdminRole();
+  std::string HandOverSql(pqxx::transaction_base& tx, const std::string& database,
+                          const std::string& group) const;
   void RefuseUnsafeRoles(const ExtraRoles& roles);
-  void CreateDatabase(const std::string& name);
-  void FinishDatabase(const std::string& name, const std::string& group);
-  void TakeOverPublicSchema(const std::string& name, const std::string& group);
-  void HandOverOwnedDatabases(const std::string& user);
-  std::string PasswordLiteral(PqConnection& conn, const std::string& password) const;
-  std::string BeginSql(const std::string& first_query) const;
-  UserFacts ProbeUser(pqxx::nontransaction& tx, const UserSpec& spec) const;
-  std::vector<std::string> UserStatements(pqxx::transaction_base& tx, const UserSpec& spec,
-                                          const UserFacts& facts,
-                                          const std::string& password_literal) const;
-  std::vector<std::string> OperatorStatements(pqxx::transaction_base& tx, const OperatorSpec& spec,
-                                              bool exists, const std::string& password_literal);
-  void CommitBatch(pqxx::nontransaction& tx, const std::vector<std::string>& statements);
-  std::string TerminateSessionsSql(pqxx::transaction_base& tx, const std::string& user);
-  std::vector<std::string> ReassignAndDropOwnedSql(pqxx::transaction_base& tx,
-                                                   const std::string& user,
-                                                   const std::string& database) const;
+  std::vector<DropTarget> PrepareDrop(const std::string& user);
+  bool CleanUpIn(const DropTarget& target, const std::string& user);
+  void Install(const OperatorSpec& spec);
+  void RevokeOperatorElsewhere();
+  std::vector<std::string> OperatorRoleDrift(const ExtraRoles& grantable, bool api_tables);
 
   ConnectionConfig config_;
+  std::optional<ServerApi> api_;
   std::optional<SecretFile> ca_file_;
-  std::unique_ptr<pqxx::connection> admin_;
-  bool admin_is_superuser_ = false;
-  std::string current_user_;  // the account the engine logged in as
-  // A superuser, or (PostgreSQL 15+) an account granted SET on kLogParameters (the operator):
-  // the engine's sessions and password statements then stay out of the server's logs.
-  bool can_hide_from_logs_ = false;
-  // The server hashes clear passwords with SCRAM-SHA-256 (password_encryption); only then does
-  // the engine send verifiers it computed itself, so the stored secret's kind stays the server's
-  // choice.
-  bool server_uses_scram_ = false;
+  std::unique_ptr<pqxx::connection> main_;
+  SessionFacts facts_;
+  bool api_checked_ = false;  // this session verified the server-side API
 };
 
-std::unique_ptr<pqxx::connection> PqEngine::Open(const std::string& dbname) const {
+std::unique_ptr<pqxx::connection> PqEngine::Open(const std::string& dbname,
+                                                 const std::string& options) const {
   const std::string conninfo =
-      BuildConninfo(config_, dbname, ca_file_ ? std::string_view(ca_file_->path()) : "");
+      BuildConninfo(config_, dbname, ca_file_ ? std::string_view(ca_file_->path()) : "", options);
   return std::make_unique<pqxx::connection>(conninfo);
 }
 
-pqxx::connection& PqEngine::Admin() {
-  if (admin_ && admin_->is_open()) return *admin_;
-  admin_ = Open("");
-  pqxx::nontransaction tx(*admin_);
-  const pqxx::row row = tx.exec1(
-      "SELECT pg_catalog.current_setting('is_superuser'),"
-      " pg_catalog.current_setting('password_encryption')");
-  admin_is_superuser_ = row[0].as<std::string>() == "on";
-  current_user_ = tx.exec1("SELECT CURRENT_USER")[0].as<std::string>();
-  can_hide_from_logs_ = admin_is_superuser_ || MaySetLogParameters(tx, admin_->server_version());
-  if (can_hide_from_logs_) tx.exec(SessionHiddenFromDurationLogsSql(admin_->server_version()));
-  server_uses_scram_ = row[1].as<std::string>() == "scram-sha-256";
-  return *admin_;
+pqxx::connection& PqEngine::Main() {
+  if (main_ && main_->is_open()) return *main_;
+  api_checked_ = false;
+  main_ = Open("");
+  pqxx::nontransaction tx(*main_);
+  const pqxx::row row = tx.exec_params1(
+      "SELECT r.rolname, pg_catalog.current_database(), r.rolsuper, r.rolcreaterole,"
+      " r.rolcreatedb, pg_catalog.current_setting('password_encryption'),"
+      " pg_catalog.current_setting('server_version_num')::pg_catalog.int4,"
+      " pg_catalog.to_regclass($1) IS NOT NULL"
+      " FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
+      api_ ? "\"" + api_->schema() + "\".databases" : std::string("pg_catalog.pg_class"));
+  facts_.user = row[0].as<std::string>();
+  facts_.database = row[1].as<std::string>();
+  facts_.superuser = row[2].as<bool>();
+  facts_.createrole = row[3].as<bool>();
+  facts_.createdb = row[4].as<bool>();
+  facts_.scram = row[5].as<std::string>() == "scram-sha-256";
+  facts_.version = row[6].as<int>();
+  facts_.bookkeeping = api_ && row[7].as<bool>();
+  facts_.can_hide_from_logs = facts_.superuser || MaySetLogParameters(tx, facts_.version);
+  if (facts_.can_hide_from_logs) tx.exec(SessionHiddenFromDurationLogsSql(facts_.version));
+  return *main_;
+}
+
+const ServerApi& PqEngine::Api() const {
+  if (!api_) {
+    throw DbError(ErrorKind::kInvalidName, "",
+                  "instance prefix '" + core::Printable(config_.instance_prefix) +
+                      "' cannot name server-side functions ([a-z][a-z0-9_]*, at most 40 bytes)");
+  }
+  return *api_;
+}
+
+// SELECT-able call of one of the API's functions with already quoted arguments.
+std::string PqEngine::Call(std::string_view function,
+                           const std::vector<std::string>& arguments) const {
+  return Api().Qualified(function) + "(" + Join(arguments, ", ") + ")";
+}
+
+void PqEngine::RequireTenant(const std::string& user) const {
+  if (!core::IsTenantUserName(config_.instance_prefix, user)) {
+    throw DbError(ErrorKind::kAccessDenied, "42501",
+                  "'" + user + "' is not a user of this application (" +
+                      core::Printable(config_.instance_prefix) + "...)");
+  }
+}
+
+// The API check's rows: nothing changes when they say the functions differ from this build's.
+void PqEngine::VerifyApi(pqxx::nontransaction& tx, const pqxx::result& rows) {
+  std::vector<ApiCheckRow> check;
+  for (const auto& row : rows) {
+    check.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+  }
+  const auto problems = Api().CheckProblems(check);
+  if (problems.empty()) {
+    api_checked_ = true;
+    facts_.bookkeeping = true;  // installed since this session began, perhaps
+    return;
+  }
+  try {
+    tx.exec("ROLLBACK");
+  } catch (const pqxx::sql_error&) {
+    // No transaction was open.
+  }
+  throw DbError(ErrorKind::kNeedsRepair, "",
+                "the server-side functions of this application need repair by the admin account: " +
+                    Join(problems, ", "));
+}
+
+void PqEngine::CheckApi() {
+  if (api_checked_) return;
+  pqxx::nontransaction tx(Main());
+  VerifyApi(tx, tx.exec(Api().CheckQuery()));
+}
+
+// Two messages in one transaction: BEGIN, the settings that hide the transaction from the
+// server's records and `probe` (a query or nothing); then what `make_call` builds from the
+// probe's rows (statements that carry a password or verifier) and COMMIT. A message is logged
+// whole before its first statement runs, so the secret must travel in the second. `use_api`:
+// the statements call the server-side API, checked first in a session.
+template <typename MakeCall>
+void PqEngine::WithSecret(bool use_api, const std::string& probe, MakeCall&& make_call) {
+  if (use_api) CheckApi();
+  pqxx::nontransaction tx(Main());
+  std::string first = "BEGIN";
+  if (facts_.can_hide_from_logs) first += "; " + std::string(kHideFromServerRecords);
+  if (!probe.empty()) first += "; " + probe;
+  const pqxx::result rows = RunScript(tx, first);
+  RunScript(tx, make_call(rows) + "; COMMIT");
+}
+
+// The password as the functions get it: a SCRAM-SHA-256 verifier computed here when SASLprep
+// leaves it unchanged (printable ASCII) and the server would hash with SCRAM anyway; otherwise
+// the clear password, which the server prepares and hashes itself (exactly as for psql).
+std::string PqEngine::SecretLiteral(PqConnection& conn, const std::string& password) const {
+  if (facts_.scram && IsSaslprepIdentity(password)) {
+    return Literal(conn, ScramSha256Verifier(password));
+  }
+  return Literal(conn, password);
 }
 
 ServerInfo PqEngine::Server() {
   return Guard("read PostgreSQL version", [this] {
-    pqxx::nontransaction tx(Admin());
+    pqxx::nontransaction tx(Main());
     const pqxx::row row =
         tx.exec1("SELECT pg_catalog.version(), pg_catalog.current_setting('server_version')");
     ServerInfo info;
@@ -282,152 +399,128 @@ ServerInfo PqEngine::Server() {
 bool PqEngine::DatabaseExists(const std::string& name) {
   RequireDatabaseName(name, kDialect);
   return Guard("look up database", [&] {
-    pqxx::nontransaction tx(Admin());
-    return Exists(tx, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", name);
+    pqxx::nontransaction tx(Main());
+    return !tx.exec_params("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", name).empty();
   });
 }
 
 bool PqEngine::UserExists(const std::string& name) {
   RequireUserName(name, kDialect);
   return Guard("look up user", [&] {
-    pqxx::nontransaction tx(Admin());
-    return RoleExists(tx, name);
+    pqxx::nontransaction tx(Main());
+    return !tx.exec_params("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", name).empty();
   });
 }
 
-// One query: the database's OID, its owner, and whether its ACL is already what a finished
-// set-up leaves (nothing for PUBLIC; CONNECT and TEMPORARY for the admin role).
-DatabaseFacts PqEngine::ReadDatabase(pqxx::transaction_base& tx, const std::string& name) const {
-  const pqxx::result rows = tx.exec_params(
-      "SELECT d.oid::pg_catalog.int8, o.rolname,"
-      " d.datacl IS NOT NULL"
-      " AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(d.datacl) a WHERE a.grantee = 0)"
-      " AND (SELECT pg_catalog.count(DISTINCT a.privilege_type)"
-      "      FROM pg_catalog.aclexplode(d.datacl) a"
-      "      JOIN pg_catalog.pg_roles r ON r.oid = a.grantee AND r.rolname = $2"
-      "      WHERE a.privilege_type IN ('CONNECT', 'TEMPORARY')) = 2"
-      " FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles o ON o.oid = d.datdba"
-      " WHERE d.datname = $1",
-      name, AdminRole());
+// One query: the database's OID and owner, whether PUBLIC holds anything on it, and its record.
+DatabaseFacts PqEngine::ReadDatabase(const std::string& name) {
+  pqxx::nontransaction tx(Main());
+  std::string sql =
+      "SELECT d.oid::pg_catalog.int8, pg_catalog.pg_get_userbyid(d.datdba),"
+      " d.datacl IS NOT NULL AND NOT EXISTS"
+      " (SELECT 1 FROM pg_catalog.aclexplode(d.datacl) a WHERE a.grantee = 0),";
+  if (facts_.bookkeeping) {
+    sql += " b.kind, b.owner_model, b.owner_app FROM pg_catalog.pg_database d LEFT JOIN " +
+           Api().Qualified("databases") + " b ON b.datid = d.oid";
+  } else {
+    sql += " NULL, NULL, NULL FROM pg_catalog.pg_database d";
+  }
+  const pqxx::result rows = tx.exec_params(sql + " WHERE d.datname = $1", name);
   DatabaseFacts facts;
   if (rows.empty()) return facts;
+  const pqxx::row row = rows[0];
   facts.exists = true;
-  facts.oid = static_cast<std::uint32_t>(rows[0][0].as<long long>());
-  facts.owner = rows[0][1].as<std::string>();
-  facts.acl_in_shape = rows[0][2].as<bool>();
+  facts.oid = static_cast<std::uint32_t>(row[0].as<long long>());
+  facts.owner = row[1].as<std::string>();
+  facts.public_revoked = row[2].as<bool>();
+  facts.kind = row[3].is_null() ? std::string() : row[3].as<std::string>();
+  if (!row[4].is_null() && !row[5].is_null()) {
+    facts.recorded_owner = DatabaseOwner{row[4].as<std::string>(), row[5].as<std::string>()};
+  }
   return facts;
 }
 
-// Managed: owned by this application's group role for it, or by this application's operator
-// (a set-up cut short between CREATE DATABASE and the hand-over to the group role).
+// Managed: owned by this application's group role for it or, half-way through its creation, by
+// the operator. Adopted: recorded so. Anything else is someone else's.
 DatabaseStatus PqEngine::StatusOf(const DatabaseFacts& facts) const {
   if (!facts.exists) return DatabaseStatus::kAbsent;
   if (facts.owner == GroupRole(facts.oid) || facts.owner == OperatorName()) {
     return DatabaseStatus::kManaged;
   }
+  if (facts.kind == "adopted") return DatabaseStatus::kAdopted;
   return DatabaseStatus::kForeign;
-}
-
-DatabaseFacts PqEngine::ReadDatabase(const std::string& name) {
-  pqxx::nontransaction tx(Admin());
-  return ReadDatabase(tx, name);
 }
 
 DatabaseInfo PqEngine::InspectDatabase(const std::string& name) {
   RequireDatabaseName(name, kDialect);
-  return Guard("inspect database", [&] { return DatabaseInfo{StatusOf(ReadDatabase(name)), {}}; });
+  return Guard("inspect database", [&] {
+    const DatabaseFacts facts = ReadDatabase(name);
+    DatabaseInfo info{StatusOf(facts), std::nullopt};
+    if (info.status == DatabaseStatus::kManaged || info.status == DatabaseStatus::kAdopted) {
+      info.owner = facts.recorded_owner;
+    }
+    return info;
+  });
 }
 
-void PqEngine::EnsureGroupRole(const std::string& role) {
-  pqxx::nontransaction tx(Admin());
-  if (RoleExists(tx, role)) return;
-  try {
-    tx.exec0("CREATE ROLE " + tx.quote_name(role) + " NOLOGIN");
-  } catch (const pqxx::sql_error& e) {
-    if (!IsCreatedConcurrently(e, "42710")) throw;
-  }
+// The end of a database's set-up, in the transaction that recorded it: PUBLIC's privileges
+// revoked, and last the hand-over to its group role. The account runs it as the database's
+// owner (the operator right after CREATE DATABASE, or as a member of the owner).
+std::string PqEngine::HandOverSql(pqxx::transaction_base& tx, const std::string& database,
+                                  const std::string& group) const {
+  const std::string quoted = tx.quote_name(database);
+  return Join({LockDatabaseAclSql(tx, database),
+               "REVOKE ALL ON DATABASE " + quoted + " FROM PUBLIC",
+               "ALTER DATABASE " + quoted + " OWNER TO " + tx.quote_name(group)});
 }
 
-// Makes `member` a member of `role` unless it already is. The operator joins the group roles it
-// hands databases and objects to: PostgreSQL requires membership for ALTER ... OWNER TO and
-// REASSIGN OWNED. (CREATEROLE allows it for every non-superuser role.)
-void PqEngine::JoinRole(const std::string& role, const std::string& member) {
-  pqxx::nontransaction tx(Admin());
-  const bool is_member =
-      tx.exec_params1(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m"
-            " JOIN pg_catalog.pg_roles r ON r.oid = m.roleid AND r.rolname = $1"
-            " JOIN pg_catalog.pg_roles u ON u.oid = m.member AND u.rolname = $2)",
-            role, member)[0]
-          .as<bool>();
-  if (!is_member) tx.exec0("GRANT " + tx.quote_name(role) + " TO " + tx.quote_name(member));
-}
-
-void PqEngine::CreateDatabase(const std::string& name) {
-  pqxx::nontransaction tx(Admin());  // CREATE DATABASE cannot run in a transaction block
-  try {
-    tx.exec0("CREATE DATABASE " + tx.quote_name(name));
-  } catch (const pqxx::sql_error& e) {
-    if (!IsCreatedConcurrently(e, "42P04")) throw;
-  }
-}
-
-// One round trip when the database is already in shape. Otherwise: the database (created by the
-// operator, whose ownership marks a set-up under way), its group and admin roles, the operator's
-// membership in the group role, and last, in one transaction, the ACL and the hand-over to the
-// group role (the mark of a finished set-up). Drift (PUBLIC granted CONNECT again) is repaired.
-void PqEngine::EnsureDatabase(const std::string& name, const DatabaseOwner& /*owner*/) {
+// One round trip when the database is already in shape (owned by its group role, nothing for
+// PUBLIC, its owner recorded). Otherwise the database is created (owned by the operator, which
+// marks a set-up under way: CREATE DATABASE cannot run inside a function), then
+// finish_database makes its group role and records it, and this session revokes PUBLIC's
+// privileges and hands the database over, last. Drift (PUBLIC granted CONNECT again) is
+// repaired the same way.
+void PqEngine::EnsureDatabase(const std::string& name, const DatabaseOwner& owner) {
   RequireDatabaseName(name, kDialect);
   Guard("ensure database", [&] {
     DatabaseFacts facts = ReadDatabase(name);
     if (!facts.exists) {
-      CreateDatabase(name);
+      Api();
+      try {
+        pqxx::nontransaction tx(Main());  // CREATE DATABASE cannot run in a transaction block
+        tx.exec0("CREATE DATABASE " + tx.quote_name(name) + " OWNER " +
+                 tx.quote_name(OperatorName()));
+      } catch (const pqxx::sql_error& e) {
+        // Created by a concurrent session: its own "already exists", or the catalog's
+        // unique_violation when both passed the existence check at once.
+        if (e.sqlstate() != "42P04" && e.sqlstate() != "23505") throw;
+      }
       facts = ReadDatabase(name);
     }
     if (StatusOf(facts) != DatabaseStatus::kManaged) {
-      throw DbError(ErrorKind::kAlreadyExists, "42P04",
-                    "ensure database: database '" + name +
-                        "' exists and is not managed by this application");
+      throw DbError(
+          ErrorKind::kAlreadyExists, "42P04",
+          "ensure database: database '" + name + "' exists and is not managed by this application");
     }
     const std::string group = GroupRole(facts.oid);
-    if (facts.owner == group && facts.acl_in_shape) return;
-    EnsureGroupRole(group);
-    if (!admin_is_superuser_) JoinRole(group, current_user_);
-    EnsureGroupRole(AdminRole());
-    TakeOverPublicSchema(name, group);
-    FinishDatabase(name, group);
+    if (facts.owner == group && facts.public_revoked && facts.kind == "managed" &&
+        facts.recorded_owner) {
+      return;
+    }
+    CheckApi();
+    pqxx::nontransaction tx(Main());
+    RunScript(tx, "BEGIN; SELECT " +
+                      Call("finish_database", {Literal(tx, name), Literal(tx, owner.model_uuid),
+                                               Literal(tx, owner.app)}) +
+                      "; " + HandOverSql(tx, name, group) + "; COMMIT");
   });
 }
 
-void PqEngine::FinishDatabase(const std::string& name, const std::string& group) {
-  pqxx::work tx(Admin());
-  const std::string database = tx.quote_name(name);
-  tx.exec(LockDatabaseAclSql(tx, name));
-  tx.exec0("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
-  // kAdmin users reach every managed database through the admin role (pg_read_all_data does
-  // not include CONNECT, which is revoked from PUBLIC above).
-  tx.exec0("GRANT CONNECT, TEMPORARY ON DATABASE " + database + " TO " +
-           tx.quote_name(AdminRole()));
-  tx.exec0("ALTER DATABASE " + database + " OWNER TO " + tx.quote_name(group));
-  tx.commit();
-}
-
-// PostgreSQL 15 makes public owned by pg_database_owner (= the group role once the database is
-// handed over) with no CREATE for PUBLIC: nothing to do. Older servers leave it to the bootstrap
-// superuser with CREATE for PUBLIC; only a superuser can change that, so a NOSUPERUSER operator
-// leaves it (other applications' users cannot connect to the database anyway).
-void PqEngine::TakeOverPublicSchema(const std::string& name, const std::string& group) {
-  if (Admin().server_version() >= kVersionWithDatabaseOwnerSchema || !admin_is_superuser_) return;
-  const auto conn = Open(name);
-  pqxx::work tx(*conn);
-  if (tx.exec("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'public'").empty()) return;
-  tx.exec0("ALTER SCHEMA public OWNER TO " + tx.quote_name(group));
-  tx.exec0("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
-  tx.commit();
-}
-
 // Needs rights over the database (its owner or a superuser): the charm calls it as the admin.
-void PqEngine::AdoptDatabase(const std::string& name, const DatabaseOwner& /*owner*/) {
+// adopt_database grants the group role CONNECT and TEMPORARY and records the adoption; the
+// group role then gets a schema of its own in the database, where its users create their
+// objects (never CREATE on the database or on a schema the owner resolves names through).
+void PqEngine::AdoptDatabase(const std::string& name, const DatabaseOwner& owner) {
   RequireDatabaseName(name, kDialect);
   Guard("adopt database", [&] {
     const DatabaseFacts facts = ReadDatabase(name);
@@ -435,112 +528,40 @@ void PqEngine::AdoptDatabase(const std::string& name, const DatabaseOwner& /*own
       throw DbError(ErrorKind::kNotFound, "3D000",
                     "adopt database: database '" + name + "' does not exist");
     }
+    if (StatusOf(facts) == DatabaseStatus::kManaged) {
+      throw DbError(ErrorKind::kAlreadyExists, "42P04",
+                    "adopt database: database '" + name + "' is managed by this application");
+    }
+    CheckApi();
     const std::string group = GroupRole(facts.oid);
-    EnsureGroupRole(group);
-    bool operator_exists = false;
     {
-      pqxx::nontransaction tx(Admin());
-      operator_exists = RoleExists(tx, OperatorName());
+      pqxx::nontransaction tx(Main());
+      tx.exec("SELECT " + Call("adopt_database", {Literal(tx, name), Literal(tx, owner.model_uuid),
+                                                  Literal(tx, owner.app)}));
     }
-    if (operator_exists) JoinRole(group, OperatorName());
-    {
-      pqxx::work tx(Admin());
-      tx.exec(LockDatabaseAclSql(tx, name));
-      tx.exec0("GRANT CONNECT, CREATE, TEMPORARY ON DATABASE " + tx.quote_name(name) + " TO " +
-               tx.quote_name(group));
-      tx.commit();
+    const auto conn = Open(name, OtherDatabaseOptions(facts_.version));
+    pqxx::nontransaction tx(*conn);
+    const pqxx::result schema_owner =
+        tx.exec("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(group) + " AUTHORIZATION " +
+                tx.quote_name(group) +
+                "; SELECT pg_catalog.pg_get_userbyid(nspowner) FROM pg_catalog.pg_namespace"
+                " WHERE nspname = " +
+                Literal(tx, group));
+    const std::string schema_owner_name = schema_owner.at(0)[0].as<std::string>();
+    if (schema_owner_name != group) {
+      throw DbError(ErrorKind::kAlreadyExists, "42P06",
+                    "adopt database: schema \"" + group + "\" in database '" + name +
+                        "' exists and belongs to " + core::Printable(schema_owner_name));
     }
-    const auto conn = Open(name);
-    pqxx::work tx(*conn);
-    if (tx.exec("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'public'").empty()) return;
-    tx.exec0("GRANT USAGE, CREATE ON SCHEMA public TO " + tx.quote_name(group));
-    tx.commit();
   });
 }
 
-void PqEngine::EnsureAdminRole() {
-  const std::string role = AdminRole();
-  EnsureGroupRole(role);
-  pqxx::work tx(Admin());
-  tx.exec0("GRANT pg_read_all_data, pg_write_all_data TO " + tx.quote_name(role));
-  tx.commit();
-}
-
-// Settings that keep the text of the transaction's later messages out of the server's records
-// while it runs: the statement log, the STATEMENT line logged with an error, and
-// pg_stat_statements, which stores utility statements verbatim (a placeholder setting when that
-// module is not loaded). Superuser-only.
-constexpr std::string_view kHideFromServerRecords =
-    "SET LOCAL log_statement = 'none'; SET LOCAL log_min_error_statement = 'panic'; "
-    "SET LOCAL pg_stat_statements.track_utility = off; ";
-
-// Opens an explicit transaction and runs `first_query` in the same message. For a superuser the
-// message also applies kHideFromServerRecords (for others the server's settings decide). A
-// message is logged whole before its first statement runs, so the statements that carry a
-// password always travel in a later message than this one.
-std::string PqEngine::BeginSql(const std::string& first_query) const {
-  return "BEGIN; " + std::string(can_hide_from_logs_ ? kHideFromServerRecords : "") + first_query;
-}
-
-// The PASSWORD clause's literal: a SCRAM-SHA-256 verifier computed here when SASLprep leaves the
-// password unchanged (printable ASCII) and the server would hash with SCRAM anyway; otherwise
-// the clear password, which the server prepares and hashes itself (exactly as for psql).
-std::string PqEngine::PasswordLiteral(PqConnection& conn,
-                                      const std::string& password) const {
-  if (server_uses_scram_ && IsSaslprepIdentity(password)) {
-    return Literal(conn, ScramSha256Verifier(password));
-  }
-  return Literal(conn, password);
-}
-
-// Runs the statements and COMMIT as one message after BeginSql(). On failure the transaction is
-// rolled back (when the connection still stands) and the error propagates.
-void PqEngine::CommitBatch(pqxx::nontransaction& tx, const std::vector<std::string>& statements) {
-  try {
-    tx.exec(Join(statements) + "; COMMIT");
-  } catch (const pqxx::broken_connection&) {
-    throw;
-  } catch (...) {
-    try {
-      tx.exec("ROLLBACK");
-    } catch (...) {
-      // The original failure is the one to report; a broken connection shows up again on the
-      // next call (Guard drops it on kConnection).
-    }
-    throw;
-  }
-}
-
-// One message: BEGIN (+ hide from the log) and what EnsureUser branches on. The database's group
-// role is this application's role named after the database's OID.
-UserFacts PqEngine::ProbeUser(pqxx::nontransaction& tx, const UserSpec& spec) const {
-  std::string probe = "SELECT " + ExistsSql(tx, "pg_roles", "rolname", spec.name) + ", " +
-                      ExistsSql(tx, "pg_roles", "rolname", AdminRole());
-  if (spec.database) {
-    const std::string database = Literal(tx, *spec.database);
-    probe += ", " + ExistsSql(tx, "pg_database", "datname", *spec.database) +
-             ", (SELECT r.rolname FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles r"
-             " ON r.rolname = " + Literal(tx, config_.instance_prefix + "o") +
-             " OPERATOR(pg_catalog.||) d.oid::pg_catalog.text WHERE d.datname = " + database + ")";
-  }
-  const pqxx::result result = tx.exec(BeginSql(probe));
-  const pqxx::row row = result.at(0);
-  UserFacts facts;
-  facts.user_exists = row[0].as<bool>();
-  facts.admin_role_exists = row[1].as<bool>();
-  if (spec.database) {
-    facts.database_exists = row[2].as<bool>();
-    facts.group_role = row[3].is_null() ? std::string() : row[3].as<std::string>();
-  }
-  return facts;
-}
-
-// Defence in depth behind the charm's policy: roles that cannot be given safely on this server
-// are refused before anything changes.
+// Defence in depth behind the charm's policy and the functions' own check: roles that cannot be
+// given safely on this server are refused before anything is sent.
 void PqEngine::RefuseUnsafeRoles(const ExtraRoles& roles) {
   ServerInfo server;
   server.flavour = Flavour::kPostgres;
-  server.version = std::to_string(Admin().server_version() / 10000);
+  server.version = std::to_string(facts_.version / 10000);
   for (const ExtraRole role : roles) {
     if (auto reason = core::UnsafeRoleReason(role, server)) {
       throw DbError(ErrorKind::kAccessDenied, "42501", "ensure user: " + *reason);
@@ -552,81 +573,42 @@ void PqEngine::EnsureUser(const UserSpec& spec) {
   RequireUserName(spec.name, kDialect);
   RequirePassword(spec.password);
   if (spec.database) RequireDatabaseName(*spec.database, kDialect);
+  RequireTenant(spec.name);
   Guard(
       "ensure user",
       [&] {
+        PqConnection& conn = Main();
         RefuseUnsafeRoles(spec.extra_roles);
-        if (spec.extra_roles.contains(ExtraRole::kAdmin)) {
-          // Rare; keeps the order "no database, no change" before the admin role is ensured.
-          if (spec.database && !DatabaseExists(*spec.database)) {
-            throw DbError(ErrorKind::kNotFound, "3D000",
-                          "ensure user: database '" + *spec.database + "' does not exist");
-          }
-          EnsureAdminRole();
+        std::vector<std::string> roles;
+        for (const ExtraRole role : spec.extra_roles) {
+          roles.push_back(Literal(conn, core::ExtraRoleName(role)));
         }
-        // Hash before the transaction opens: PBKDF2 is the slow part and needs no lock.
-        const std::string password_literal = PasswordLiteral(Admin(), spec.password);
-        pqxx::nontransaction tx(Admin());
-        const UserFacts facts = ProbeUser(tx, spec);
-        if (spec.database && (!facts.database_exists || facts.group_role.empty())) {
-          tx.exec("ROLLBACK");
-          throw DbError(ErrorKind::kNotFound, "3D000",
-                        "ensure user: database '" + *spec.database +
-                            (facts.database_exists
-                                 ? "' is neither managed nor adopted by this application"
-                                 : "' does not exist"));
-        }
-        CommitBatch(tx, UserStatements(tx, spec, facts, password_literal));
+        // Hashed before the transaction opens: PBKDF2 is the slow part and needs no lock.
+        const std::string call =
+            "SELECT " +
+            Call("ensure_user",
+                 {Literal(conn, spec.name), SecretLiteral(conn, spec.password),
+                  spec.database ? Literal(conn, *spec.database) : "NULL",
+                  "ARRAY[" + Join(roles, ", ") + "]::pg_catalog.text[]",
+                  Literal(conn, spec.application.model_uuid), Literal(conn, spec.application.app)});
+        // A plain user's default role in its database is the database's group role: set by this
+        // session as the user itself (ensure_user made it a member until release_user).
+        const bool plain = spec.database && spec.extra_roles.empty();
+        const std::string probe =
+            plain
+                ? "SELECT d.oid::pg_catalog.int8 FROM pg_catalog.pg_database d WHERE d.datname = " +
+                      Literal(conn, *spec.database)
+                : std::string();
+        WithSecret(true, probe, [&](const pqxx::result& rows) {
+          if (!plain || rows.empty()) return call;  // no database: ensure_user refuses
+          const auto group = GroupRole(static_cast<std::uint32_t>(rows[0][0].as<long long>()));
+          return Join({call, "SET LOCAL ROLE " + conn.quote_name(spec.name),
+                       "ALTER ROLE CURRENT_USER IN DATABASE " + conn.quote_name(*spec.database) +
+                           " SET role = " + conn.quote_name(group),
+                       "RESET ROLE", "SELECT " + Call("release_user", {Literal(conn, spec.name)})});
+        });
       },
       spec.password);
-}
-
-// CREATE or ALTER the role with exactly the wanted attributes and password, then memberships and
-// database settings. For a role created by this very transaction nothing needs revoking or
-// resetting, so those statements are left out.
-std::vector<std::string> PqEngine::UserStatements(pqxx::transaction_base& tx, const UserSpec& spec,
-                                                  const UserFacts& facts,
-                                                  const std::string& password_literal) const {
-  const auto& roles = spec.extra_roles;
-  const std::string user = tx.quote_name(spec.name);
-  const bool superuser = roles.contains(ExtraRole::kSuperuser);
-  std::string attributes = " WITH LOGIN INHERIT";
-  // Mentioning NOSUPERUSER at all needs superuser; a plain CREATEROLE operator leaves it out.
-  if (superuser || admin_is_superuser_) attributes += superuser ? " SUPERUSER" : " NOSUPERUSER";
-  const bool createdb = roles.contains(ExtraRole::kCreateDb) || roles.contains(ExtraRole::kAdmin);
-  attributes += createdb ? " CREATEDB" : " NOCREATEDB";
-  attributes += roles.contains(ExtraRole::kCreateRole) ? " CREATEROLE" : " NOCREATEROLE";
-  attributes += " PASSWORD " + password_literal;
-
-  std::vector<std::string> statements;
-  statements.push_back((facts.user_exists ? "ALTER ROLE " : "CREATE ROLE ") + user + attributes);
-
-  const std::string admin_role = tx.quote_name(AdminRole());
-  if (roles.contains(ExtraRole::kAdmin)) {
-    statements.push_back("GRANT " + admin_role + " TO " + user);
-  } else if (facts.user_exists && facts.admin_role_exists) {
-    statements.push_back("REVOKE " + admin_role + " FROM " + user);
-  }
-
-  // A session that SETs ROLE to the group role runs with the group role's attributes and
-  // memberships only, which would silently disable CREATEDB, CREATEROLE, SUPERUSER and the
-  // admin membership. So only plain users get the default role; users with extra roles create
-  // objects as themselves, and DropUser hands those to the group role (REASSIGN OWNED).
-  if (spec.database) {
-    const std::string group = tx.quote_name(facts.group_role);
-    const std::string database = tx.quote_name(*spec.database);
-    statements.push_back("GRANT " + group + " TO " + user);
-    if (roles.empty()) {
-      statements.push_back("ALTER ROLE " + user + " IN DATABASE " + database + " SET role = " +
-                           group);
-    } else if (facts.user_exists) {
-      statements.push_back("ALTER ROLE " + user + " IN DATABASE " + database + " RESET role");
-    }
-    // No GRANT ON DATABASE per user: as an INHERIT member of the group role the user has the
-    // group's privileges (as owner: CONNECT, CREATE, TEMPORARY), so the database's ACL does not
-    // grow with its users and provisioning never rewrites the pg_database row.
-  }
-  return statements;
 }
 
 void PqEngine::SetPassword(const std::string& user, const std::string& password) {
@@ -635,155 +617,146 @@ void PqEngine::SetPassword(const std::string& user, const std::string& password)
   Guard(
       "set password",
       [&] {
-        const std::string password_literal = PasswordLiteral(Admin(), password);
-        pqxx::nontransaction tx(Admin());
-        const pqxx::result found =
-            tx.exec(BeginSql("SELECT " + ExistsSql(tx, "pg_roles", "rolname", user)));
-        if (!found.at(0)[0].as<bool>()) {
-          tx.exec("ROLLBACK");
-          throw DbError(ErrorKind::kNotFound, "42704",
-                        "set password: user '" + user + "' does not exist");
+        PqConnection& conn = Main();
+        const std::string secret = SecretLiteral(conn, password);
+        if (user != facts_.user) {
+          RequireTenant(user);
+          const std::string call = "SELECT " + Call("set_password", {Literal(conn, user), secret});
+          WithSecret(true, "", [&](const pqxx::result&) { return call; });
+          return;
         }
-        CommitBatch(tx, {"ALTER ROLE " + tx.quote_name(user) + " WITH PASSWORD " +
-                         password_literal});
+        // Every account may change its own password: the operator's set-password action.
+        WithSecret(false, "", [&](const pqxx::result&) {
+          return "ALTER ROLE CURRENT_USER WITH PASSWORD " + secret;
+        });
       },
       password);
 }
 
-// SELECT that terminates every session of `user` but this one, waiting for them to exit where
-// the server can (PostgreSQL 14+).
-std::string PqEngine::TerminateSessionsSql(pqxx::transaction_base& tx, const std::string& user) {
-  const bool can_wait = Admin().server_version() >= kVersionWithTerminateWait;
-  const std::string terminate =
-      can_wait ? "pg_catalog.pg_terminate_backend(pid, " + std::to_string(kTerminateWaitMs) + ")"
-               : "pg_catalog.pg_terminate_backend(pid)";
-  return "SELECT " + terminate +
-         " FROM pg_catalog.pg_stat_activity"
-         " WHERE usename = " + Literal(tx, user) + " AND pid <> pg_catalog.pg_backend_pid()";
-}
-
-// SELECT of the databases in which `user` owns objects or holds privileges (pg_shdepend records
-// both).
-std::string DatabasesWithObjectsSql(pqxx::transaction_base& tx, const std::string& user) {
-  return "SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s"
-         " JOIN pg_catalog.pg_database d ON d.oid = s.dbid"
-         " WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.datallowconn"
-         " AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = " +
-         Literal(tx, user) + ")";
-}
-
-// REASSIGN OWNED BY `user` TO this application's group role of `database` when it has one, then
-// DROP OWNED BY `user` (which, after the REASSIGN, only revokes privileges); where there is no
-// group role, DROP OWNED drops what the user owned there. Never anything for the operator.
-std::vector<std::string> PqEngine::ReassignAndDropOwnedSql(pqxx::transaction_base& tx,
-                                                           const std::string& user,
-                                                           const std::string& database) const {
-  const pqxx::result group = tx.exec(
-      "SELECT r.rolname FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles r ON r.rolname = " +
-      Literal(tx, config_.instance_prefix + "o") +
-      " OPERATOR(pg_catalog.||) d.oid::pg_catalog.text WHERE d.datname = " +
-      Literal(tx, database));
-  std::vector<std::string> statements;
-  if (!group.empty()) {
-    statements.push_back("REASSIGN OWNED BY " + tx.quote_name(user) + " TO " +
-                         tx.quote_name(group[0][0].as<std::string>()));
-  }
-  statements.push_back("DROP OWNED BY " + tx.quote_name(user));
-  return statements;
-}
-
-// Databases the user owns (created with CREATEDB) become this application's: each is handed to
-// its own group role, so that nothing of the data goes and no privileged account gets it.
-void PqEngine::HandOverOwnedDatabases(const std::string& user) {
-  std::vector<std::pair<std::string, std::uint32_t>> owned;
-  {
-    pqxx::nontransaction tx(Admin());
-    for (const auto& row : tx.exec_params(
-             "SELECT d.datname, d.oid::pg_catalog.int8 FROM pg_catalog.pg_database d"
-             " JOIN pg_catalog.pg_roles r ON r.oid = d.datdba WHERE r.rolname = $1",
-             user)) {
-      owned.emplace_back(row[0].as<std::string>(),
-                         static_cast<std::uint32_t>(row[1].as<long long>()));
-    }
-  }
-  for (const auto& [database, oid] : owned) {
-    const std::string group = GroupRole(oid);
-    EnsureGroupRole(group);
-    if (!admin_is_superuser_) JoinRole(group, current_user_);
-    pqxx::nontransaction tx(Admin());
-    tx.exec0("ALTER DATABASE " + tx.quote_name(database) + " OWNER TO " + tx.quote_name(group));
-  }
-}
-
-// Messages: probe; NOLOGIN (committed before any session is terminated, so none can start after
-// the termination); the operator's membership in the user (REASSIGN/DROP OWNED need it);
-// terminate sessions + list databases with objects; databases the user owns handed over; per
-// database with objects (rare: objects the user created as itself) reassign/drop owned over a
-// connection to it; drop owned and drop the role in the maintenance database, as one implicit
-// transaction.
+// NOLOGIN, committed before the user's sessions are ended, so that none can start after.
 void PqEngine::LockUser(const std::string& name) {
   RequireUserName(name, kDialect);
+  RequireTenant(name);
   Guard("lock user", [&] {
-    pqxx::nontransaction tx(Admin());
-    if (!tx.exec("SELECT " + ExistsSql(tx, "pg_roles", "rolname", name)).at(0)[0].as<bool>()) {
-      return;
-    }
-    tx.exec("ALTER ROLE " + tx.quote_name(name) + " NOLOGIN");
-    tx.exec(TerminateSessionsSql(tx, name));
+    CheckApi();
+    pqxx::nontransaction tx(Main());
+    const std::string user = Literal(tx, name);
+    RunScript(tx, "BEGIN; SELECT " + Call("lock_user", {user}) + "; COMMIT; SELECT " +
+                      Call("end_sessions", {user}));
   });
 }
 
+// Locks the user, ends its sessions, and runs prepare_drop (in the same message).
+std::vector<DropTarget> PqEngine::PrepareDrop(const std::string& name) {
+  pqxx::nontransaction tx(Main());
+  const std::string user = Literal(tx, name);
+  const pqxx::result rows =
+      RunScript(tx, "BEGIN; SELECT " + Call("lock_user", {user}) + "; COMMIT; SELECT " +
+                        Call("end_sessions", {user}) +
+                        "; SELECT database, group_role, owned, has_objects FROM " +
+                        Call("prepare_drop", {user}));
+  std::vector<DropTarget> targets;
+  for (const auto& row : rows) {
+    targets.push_back({row[0].as<std::string>(),
+                       row[1].is_null() ? std::string() : row[1].as<std::string>(),
+                       row[2].as<bool>(), row[3].as<bool>()});
+  }
+  return targets;
+}
+
+// REASSIGN OWNED to the application's group role of that database (when it has one), then DROP
+// OWNED (which, after a REASSIGN, only revokes privileges): where the REASSIGN fails or there is
+// no group role, the user's objects there are dropped. False when the account cannot connect.
+bool PqEngine::CleanUpIn(const DropTarget& target, const std::string& user) {
+  std::unique_ptr<pqxx::connection> conn;
+  try {
+    conn = Open(target.database, OtherDatabaseOptions(facts_.version));
+  } catch (const pqxx::broken_connection& e) {
+    if (IsDatabaseUnreachable(e.what())) return false;
+    if (std::string_view(e.what()).find("does not exist") != std::string_view::npos) return true;
+    throw;
+  }
+  if (!target.group.empty()) {
+    try {
+      pqxx::nontransaction tx(*conn);
+      tx.exec0("REASSIGN OWNED BY " + tx.quote_name(user) + " TO " + tx.quote_name(target.group));
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const std::exception&) {
+      // DROP OWNED below removes what could not be handed over.
+    }
+  }
+  pqxx::nontransaction tx(*conn);
+  tx.exec0("DROP OWNED BY " + tx.quote_name(user));
+  return true;
+}
+
+// Messages: the API check (first call of a session); lock + end sessions + prepare_drop; per
+// database the user owns, the hand-over to its own group role; per database where it owns
+// objects or holds privileges (rare for plain users: their objects belong to the group role), a
+// session there for REASSIGN/DROP OWNED; drop_user in the maintenance database.
 void PqEngine::DropUser(const std::string& name) {
   RequireUserName(name, kDialect);
+  RequireTenant(name);
   Guard("drop user", [&] {
-    std::vector<std::string> databases;
+    CheckApi();
+    const std::vector<DropTarget> targets = PrepareDrop(name);
+    for (const DropTarget& target : targets) {
+      if (!target.owned) continue;
+      pqxx::nontransaction tx(Main());
+      RunScript(tx, "BEGIN; " + HandOverSql(tx, target.database, target.group) + "; COMMIT");
+    }
+    std::vector<std::string> unreachable;
+    for (const DropTarget& target : targets) {
+      if (!target.has_objects || target.database == facts_.database) continue;
+      if (!CleanUpIn(target, name)) unreachable.push_back(target.database);
+    }
+    std::vector<std::string> left;
     {
-      pqxx::nontransaction tx(Admin());
-      if (!tx.exec("SELECT " + ExistsSql(tx, "pg_roles", "rolname", name)).at(0)[0].as<bool>()) {
-        return;
+      pqxx::nontransaction tx(Main());
+      for (const auto& row : tx.exec("SELECT d FROM pg_catalog.unnest(" +
+                                     Call("drop_user", {Literal(tx, name)}) + ") AS d")) {
+        left.push_back(row[0].as<std::string>());
       }
-      tx.exec("ALTER ROLE " + tx.quote_name(name) + " NOLOGIN");  // no new sessions from here on
     }
-    if (!admin_is_superuser_) JoinRole(name, current_user_);
-    {
-      pqxx::nontransaction tx(Admin());
-      // One message; its result is the last statement's.
-      const pqxx::result rows =
-          tx.exec(TerminateSessionsSql(tx, name) + "; " + DatabasesWithObjectsSql(tx, name));
-      for (const auto& row : rows) databases.push_back(row[0].as<std::string>());
+    if (left.empty()) return;
+    std::vector<std::string> locked_away;
+    for (const auto& database : left) {
+      if (std::find(unreachable.begin(), unreachable.end(), database) != unreachable.end()) {
+        locked_away.push_back(database);
+      }
     }
-    HandOverOwnedDatabases(name);
-    const std::string maintenance = config_.dbname.empty() ? "postgres" : config_.dbname;
-    for (const std::string& database : databases) {
-      if (database == maintenance) continue;
-      const auto conn = Open(database);
-      pqxx::nontransaction tx(*conn);
-      tx.exec(Join(ReassignAndDropOwnedSql(tx, name, database)));
+    // Databases the account reached and cleaned that still list the user: privileges granted
+    // there by another role (a database's owner, say), which only that role, its members or a
+    // superuser may revoke (DROP OWNED revokes what the account itself may).
+    std::vector<std::string> granted_by_others;
+    for (const auto& database : left) {
+      if (std::find(locked_away.begin(), locked_away.end(), database) == locked_away.end()) {
+        granted_by_others.push_back(database);
+      }
     }
-    // The maintenance database, and privileges on shared objects (databases) from anywhere.
-    pqxx::nontransaction tx(Admin());
-    // DROP OWNED revokes the user's privileges on databases: take their ACL locks (sorted).
-    std::vector<std::string> statements = {
-        "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +
-        Literal(tx, std::string(kDatabaseAclLock)) +
-        " OPERATOR(pg_catalog.||) datname, 0)) FROM (SELECT d.datname FROM pg_catalog.pg_shdepend s"
-        " JOIN pg_catalog.pg_database d ON d.oid = s.objid"
-        " WHERE s.dbid = 0 AND s.classid = 'pg_catalog.pg_database'::pg_catalog.regclass"
-        " AND s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass"
-        " AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = " +
-        Literal(tx, name) + ") ORDER BY d.datname COLLATE \"C\") AS acl"};
-    for (auto& statement : ReassignAndDropOwnedSql(tx, name, maintenance)) {
-      statements.push_back(std::move(statement));
+    const auto databases = [](const std::vector<std::string>& names) {
+      return std::string(names.size() == 1 ? "database " : "databases ") + QuotedList(names);
+    };
+    std::vector<std::string> reasons;
+    if (!locked_away.empty()) {
+      reasons.push_back("holds privileges in " + databases(locked_away) + ", which " + facts_.user +
+                        " cannot connect to");
     }
-    statements.push_back("DROP ROLE IF EXISTS " + tx.quote_name(name));
-    tx.exec(Join(statements));
+    if (!granted_by_others.empty()) {
+      reasons.push_back("holds privileges in " + databases(granted_by_others) +
+                        " granted by another role, which " + facts_.user + " cannot revoke");
+    }
+    throw DbError(ErrorKind::kAccessDenied, "42501",
+                  "drop user: " + name + " " + Join(reasons, " and ") +
+                      "; it stays locked (the admin account can finish)");
   });
 }
 
 std::vector<std::string> PqEngine::ListUsers(const std::string& prefix) {
   RequireUserPrefix(prefix, kDialect);
   return Guard("list users", [&] {
-    pqxx::nontransaction tx(Admin());
+    pqxx::nontransaction tx(Main());
     const pqxx::result rows = tx.exec_params(
         "SELECT rolname FROM pg_catalog.pg_roles"
         " WHERE pg_catalog.left(rolname, pg_catalog.length($1)) = $1"
@@ -798,90 +771,217 @@ std::vector<std::string> PqEngine::ListUsers(const std::string& prefix) {
   });
 }
 
-// The operator's attributes, then its memberships: pg_signal_backend (to end the sessions of a
-// revoked user) and nothing else but this application's own roles, which it joins as it works.
-std::vector<std::string> PqEngine::OperatorStatements(pqxx::transaction_base& tx,
-                                                      const OperatorSpec& spec, bool exists,
-                                                      const std::string& password_literal) {
-  const std::string op = tx.quote_name(spec.name);
-  std::string attributes = " WITH LOGIN INHERIT CREATEDB CREATEROLE";
-  if (spec.grantable.contains(ExtraRole::kSuperuser) || admin_is_superuser_) {
-    attributes += spec.grantable.contains(ExtraRole::kSuperuser) ? " SUPERUSER" : " NOSUPERUSER NOREPLICATION NOBYPASSRLS";
-  }
-  if (spec.password) attributes += " PASSWORD " + password_literal;
-  std::vector<std::string> statements{(exists ? "ALTER ROLE " : "CREATE ROLE ") + op + attributes,
-                                      std::string("GRANT ") + kSignalBackendRole + " TO " + op};
-  // Only a superuser (or an account holding them WITH GRANT OPTION) may grant SET on these; an
-  // admin that cannot leaves the server's log settings in charge (docs/security.md).
-  if (admin_is_superuser_ && Admin().server_version() >= kVersionWithParameterPrivileges) {
-    std::string parameters;
-    for (const auto parameter : kLogParameters) {
-      parameters += (parameters.empty() ? "" : ", ") + std::string(parameter);
+// Privileges granted to the operator by hand in other databases (DROP OWNED in the maintenance
+// database covers that one and the shared objects): revoked there by DROP OWNED, in databases
+// where it owns nothing. What cannot be reached stays, and OperatorDrift reports it.
+void PqEngine::RevokeOperatorElsewhere() {
+  if (!facts_.superuser) return;
+  std::vector<std::string> databases;
+  {
+    pqxx::nontransaction tx(Main());
+    for (const auto& row :
+         tx.exec_params("SELECT DISTINCT d.datname FROM pg_catalog.pg_shdepend s"
+                        " JOIN pg_catalog.pg_database d ON d.oid = s.dbid"
+                        " WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass"
+                        " AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)"
+                        " AND d.datname <> pg_catalog.current_database() AND NOT EXISTS"
+                        " (SELECT 1 FROM pg_catalog.pg_shdepend o WHERE o.dbid = s.dbid"
+                        "  AND o.refobjid = s.refobjid AND o.deptype = 'o')",
+                        OperatorName())) {
+      databases.push_back(row[0].as<std::string>());
     }
-    statements.push_back("GRANT SET ON PARAMETER " + parameters + " TO " + op);
   }
-  if (!exists) return statements;
-  const pqxx::result surplus = tx.exec_params(
-      "SELECT r.rolname FROM pg_catalog.pg_auth_members m"
-      " JOIN pg_catalog.pg_roles r ON r.oid = m.roleid"
-      " JOIN pg_catalog.pg_roles u ON u.oid = m.member AND u.rolname = $1"
-      " WHERE r.rolname <> $2 AND pg_catalog.left(r.rolname, pg_catalog.length($3)) <> $3",
-      spec.name, std::string(kSignalBackendRole), config_.instance_prefix);
-  for (const auto& row : surplus) {
-    statements.push_back("REVOKE " + tx.quote_name(row[0].as<std::string>()) + " FROM " + op);
+  for (const auto& database : databases) {
+    std::unique_ptr<pqxx::connection> conn;
+    try {
+      conn = Open(database, OtherDatabaseOptions(facts_.version));
+    } catch (const pqxx::broken_connection& e) {
+      if (IsDatabaseUnreachable(e.what())) continue;
+      throw;
+    }
+    pqxx::nontransaction tx(*conn);
+    tx.exec0("DROP OWNED BY " + tx.quote_name(OperatorName()));
   }
-  return statements;
 }
 
+// Needs the admin account. Two messages in one transaction: BEGIN (hidden from the logs), the
+// lock that makes concurrent installs (two units) queue, and whether the operator exists; then
+// the operator's role with its attributes (and password), the API (server_api.hpp) and COMMIT.
 void PqEngine::EnsureOperator(const OperatorSpec& spec) {
   RequireUserName(spec.name, kDialect);
+  if (spec.name != OperatorName()) {
+    throw DbError(ErrorKind::kInvalidName, "",
+                  "ensure operator: the operator of this application is named " + OperatorName());
+  }
   if (spec.password) RequirePassword(*spec.password);
   const std::string secret = spec.password.value_or("");
   Guard(
       "ensure operator",
       [&] {
-        const std::string password_literal =
-            spec.password ? PasswordLiteral(Admin(), *spec.password) : std::string();
-        pqxx::nontransaction tx(Admin());
-        const bool exists =
-            tx.exec(BeginSql("SELECT " + ExistsSql(tx, "pg_roles", "rolname", spec.name)))
-                .at(0)[0]
-                .as<bool>();
-        if (!exists && !spec.password) {
-          tx.exec("ROLLBACK");
-          throw DbError(ErrorKind::kNotFound, "42704",
-                        "ensure operator: user '" + spec.name + "' does not exist");
+        Api();
+        Main();
+        if (spec.grantable.contains(ExtraRole::kSuperuser) && !facts_.superuser) {
+          throw DbError(ErrorKind::kAccessDenied, "42501",
+                        "ensure operator: superuser may be granted only when the admin account " +
+                            facts_.user + " is superuser itself");
         }
-        CommitBatch(tx, OperatorStatements(tx, spec, exists, password_literal));
+        if (!facts_.superuser && !(facts_.createrole && facts_.createdb)) {
+          throw DbError(ErrorKind::kAccessDenied, "42501",
+                        "ensure operator: the admin account " + facts_.user +
+                            " needs SUPERUSER, or CREATEROLE and CREATEDB");
+        }
+        Install(spec);
+        facts_.bookkeeping = true;
+        api_checked_ = false;
+        RevokeOperatorElsewhere();
       },
       secret);
 }
 
+void PqEngine::Install(const OperatorSpec& spec) {
+  pqxx::nontransaction tx(Main());
+  const std::string op = tx.quote_name(spec.name);
+  const std::string password =
+      spec.password ? " PASSWORD " + SecretLiteral(tx.conn(), *spec.password) : std::string();
+  std::string first = "BEGIN";
+  if (facts_.can_hide_from_logs) first += "; " + std::string(kHideFromServerRecords);
+  first += "; SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +
+           Literal(tx, "grantor:api:" + config_.instance_prefix) +
+           ", 0)); SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = " +
+           Literal(tx, spec.name) + ")";
+  const bool exists = RunScript(tx, first).at(0)[0].as<bool>();
+  if (!exists && !spec.password) {
+    tx.exec("ROLLBACK");
+    throw DbError(ErrorKind::kNotFound, "42704",
+                  "ensure operator: user '" + spec.name + "' does not exist");
+  }
+  // CREATEDB: CREATE DATABASE cannot run inside a function. No CREATEROLE on any version.
+  const std::string role = (exists ? "ALTER ROLE " : "CREATE ROLE ") + op +
+                           " WITH LOGIN INHERIT CREATEDB" + " NOCREATEROLE" +
+                           (facts_.superuser ? " NOSUPERUSER NOREPLICATION NOBYPASSRLS" : "") +
+                           " VALID UNTIL 'infinity'" + password;
+  const bool hides_logs = facts_.superuser && facts_.version >= kVersionWithParameterPrivileges;
+  RunScript(tx, role + "; " + Api().InstallSql(spec.grantable, hides_logs) + "; COMMIT");
+}
+
+// The operator's attributes, what it reaches by membership, its privileges on parameters and on
+// objects outside its API, and the policy the API records, against `grantable`.
+std::vector<std::string> PqEngine::OperatorRoleDrift(const ExtraRoles& grantable, bool api_tables) {
+  pqxx::nontransaction tx(Main());
+  const std::string prefix = Literal(tx, config_.instance_prefix);
+  const std::string length = std::to_string(config_.instance_prefix.size());
+  const std::string schema_oid =
+      "coalesce((SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = " +
+      Literal(tx, Api().schema()) + "), 0)";
+  const bool parameters = facts_.version >= kVersionWithParameterPrivileges;
+  std::string parameter_list;
+  for (const auto& parameter : LogParameters()) {
+    parameter_list += (parameter_list.empty() ? "" : ", ") + Literal(tx, parameter);
+  }
+  std::string sql =
+      "SELECT r.rolsuper, r.rolcreaterole, r.rolreplication, r.rolbypassrls, r.rolcreatedb,"
+      " r.rolcanlogin, r.rolinherit,"
+      " (WITH RECURSIVE reach(oid) AS (SELECT m.roleid FROM pg_catalog.pg_auth_members m"
+      "   WHERE m.member = r.oid UNION SELECT m.roleid FROM pg_catalog.pg_auth_members m"
+      "   JOIN reach ON m.member = reach.oid)"
+      "  SELECT pg_catalog.string_agg(g.rolname, ', ' ORDER BY g.rolname) FROM reach"
+      "  JOIN pg_catalog.pg_roles g ON g.oid = reach.oid"
+      "  WHERE g.rolsuper OR g.rolcreaterole OR g.rolreplication OR g.rolbypassrls OR g.rolcanlogin"
+      "  OR pg_catalog.left(g.rolname, " +
+      length + ") <> " + prefix + "  OR pg_catalog.substr(g.rolname, " + length +
+      " + 1) !~ '^o[0-9]+$'),"
+      " (SELECT pg_catalog.count(*) FROM pg_catalog.pg_shdepend s"
+      "  WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = r.oid"
+      "  AND NOT (s.deptype = 'o' AND s.classid = 'pg_catalog.pg_database'::pg_catalog.regclass)"
+      "  AND s.classid IS DISTINCT FROM pg_catalog.to_regclass('pg_catalog.pg_parameter_acl')"
+      "  AND NOT (s.dbid = (SELECT d.oid FROM pg_catalog.pg_database d"
+      "                     WHERE d.datname = pg_catalog.current_database())"
+      "   AND ((s.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND s.objid = " +
+      schema_oid +
+      ")  OR (s.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND s.objid IN"
+      "       (SELECT p.oid FROM pg_catalog.pg_proc p WHERE p.pronamespace = " +
+      schema_oid +
+      "))"
+      "   OR (s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.objid IN"
+      "       (SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relnamespace = " +
+      schema_oid + ")))))";
+  sql += parameters
+             ? ", (SELECT pg_catalog.string_agg(p.parname || ' ' || a.privilege_type, ', '"
+               "   ORDER BY p.parname) FROM pg_catalog.pg_parameter_acl p,"
+               "   pg_catalog.aclexplode(p.paracl) a WHERE a.grantee = r.oid AND NOT"
+               "   (a.privilege_type = 'SET' AND p.parname = ANY (ARRAY[" +
+                   parameter_list +
+                   "]))),"
+                   " (SELECT pg_catalog.bool_and(pg_catalog.has_parameter_privilege(x, 'SET'))"
+                   "   FROM pg_catalog.unnest(ARRAY[" +
+                   parameter_list + "]) x)"
+             : ", NULL, true";
+  sql += api_tables ? ", (SELECT pg_catalog.array_to_string(s.grantable, ',') FROM " +
+                          Api().Qualified("settings") + " s), (SELECT s.hides_logs FROM " +
+                          Api().Qualified("settings") + " s)"
+                    : ", NULL, false";
+  const pqxx::row row =
+      tx.exec1(sql + " FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER");
+
+  std::vector<std::string> drift;
+  const char* const kHeld[] = {"SUPERUSER", "CREATEROLE", "REPLICATION", "BYPASSRLS"};
+  for (int column = 0; column < 4; ++column) {
+    if (row[column].as<bool>()) drift.push_back("holds " + std::string(kHeld[column]));
+  }
+  const char* const kLacking[] = {"CREATEDB", "LOGIN", "INHERIT"};
+  for (int column = 4; column < 7; ++column) {
+    if (!row[column].as<bool>()) drift.push_back("lacks " + std::string(kLacking[column - 4]));
+  }
+  if (!row[7].is_null()) drift.push_back("is a member of " + row[7].as<std::string>());
+  if (row[8].as<long long>() > 0) {
+    drift.push_back("holds privileges on " + row[8].as<std::string>() +
+                    " objects outside its server-side functions");
+  }
+  if (!row[9].is_null()) drift.push_back("holds " + row[9].as<std::string>() + " on parameters");
+  const bool hides_logs = !row[12].is_null() && row[12].as<bool>();
+  if (hides_logs && !row[10].as<bool>()) drift.push_back("lacks SET on the log parameters");
+  if (api_tables) {
+    std::vector<std::string> installed;
+    const std::string list = row[11].is_null() ? std::string() : row[11].as<std::string>();
+    for (std::size_t start = 0; start < list.size();) {
+      const auto comma = std::min(list.find(',', start), list.size());
+      installed.push_back(list.substr(start, comma - start));
+      start = comma + 1;
+    }
+    for (const ExtraRole role : grantable) {
+      const std::string name = core::ExtraRoleName(role);
+      if (std::find(installed.begin(), installed.end(), name) == installed.end()) {
+        drift.push_back("may not grant " + name);
+      }
+    }
+    for (const auto& name : installed) {
+      const bool wanted = std::any_of(grantable.begin(), grantable.end(), [&](ExtraRole role) {
+        return core::ExtraRoleName(role) == name;
+      });
+      if (!wanted) drift.push_back("may grant " + name);
+    }
+  }
+  return drift;
+}
+
 std::optional<std::string> PqEngine::OperatorDrift(const ExtraRoles& grantable) {
-  const bool superuser = grantable.contains(ExtraRole::kSuperuser);
   return Guard("read the operator's privileges", [&]() -> std::optional<std::string> {
-    pqxx::nontransaction tx(Admin());
-    const pqxx::row row = tx.exec_params1(
-        "SELECT r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls,"
-        " pg_catalog.pg_has_role(r.oid, $1, 'MEMBER'),"
-        " (SELECT pg_catalog.string_agg(g.rolname, ',' ORDER BY g.rolname)"
-        "  FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid"
-        "  WHERE m.member = r.oid AND g.rolname <> $1"
-        "  AND pg_catalog.left(g.rolname, pg_catalog.length($2)) <> $2)"
-        " FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
-        std::string(kSignalBackendRole), config_.instance_prefix);
-    std::vector<std::string> drift;
-    if (row[0].as<bool>() != superuser) drift.push_back(superuser ? "lacks SUPERUSER" : "holds SUPERUSER");
-    if (!row[1].as<bool>()) drift.push_back("lacks CREATEDB");
-    if (!row[2].as<bool>()) drift.push_back("lacks CREATEROLE");
-    if (!superuser && row[3].as<bool>()) drift.push_back("holds REPLICATION");
-    if (!superuser && row[4].as<bool>()) drift.push_back("holds BYPASSRLS");
-    if (!row[5].as<bool>()) drift.push_back("is not a member of pg_signal_backend");
-    if (!row[6].is_null()) drift.push_back("is a member of " + row[6].as<std::string>());
+    std::vector<ApiCheckRow> check;
+    {
+      pqxx::nontransaction tx(Main());
+      for (const auto& row : tx.exec(Api().CheckQuery())) {
+        check.push_back(
+            {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+      }
+    }
+    std::vector<std::string> drift = Api().CheckProblems(check);
+    const bool api_tables =
+        std::count_if(check.begin(), check.end(), [](const ApiCheckRow& row) {
+          return row.kind == "table" && (row.name == "databases" || row.name == "settings");
+        }) == 2;
+    for (auto& item : OperatorRoleDrift(grantable, api_tables)) drift.push_back(std::move(item));
     if (drift.empty()) return std::nullopt;
-    std::string text;
-    for (const auto& item : drift) text += (text.empty() ? "" : ", ") + item;
-    return text;
+    return Join(drift, ", ");
   });
 }
 
