@@ -61,6 +61,17 @@ TEST_F(MariaDbEngineTest, OperatorHoldsTheDocumentedPrivilegesOnly) {
             std::vector<std::string>{"USAGE"});
 }
 
+// The operator rotates its own password (the set-password action) without any privilege: SET
+// PASSWORD with the hash. Its other accounts' passwords go through the server API.
+TEST_F(MariaDbEngineTest, OperatorRotatesItsOwnPassword) {
+  const db::ConnectionConfig config = harness_.OperatorConfig();
+  db::ConnectMariaDb(config)->SetPassword(config.user, "Rotated-Operator-Password-1");
+  EXPECT_THROW(db::ConnectMariaDb(config), db::DbError);
+  auto rotated = db::ConnectMariaDb(AsUser(config, config.user, "Rotated-Operator-Password-1"));
+  rotated->SetPassword(config.user, config.password);
+  EXPECT_EQ(db::ConnectMariaDb(config)->OperatorDrift(contract::kDefaultGrantable), std::nullopt);
+}
+
 // Every routine is SQL SECURITY DEFINER, defined by the admin account that installed it, and
 // recorded with this build's version.
 TEST_F(MariaDbEngineTest, ServerApiRoutinesRunAsTheAdminAndAreRecorded) {
@@ -313,6 +324,9 @@ TEST(MySqlSql, RedefinesShowCreateTexts) {
                      "CREATE "),
             std::nullopt);
   EXPECT_EQ(Redefine("DROP VIEW v", "u", "`d`@`h`", "ALTER "), std::nullopt);
+  EXPECT_EQ(Redefine(R"(CREATE DEFINER="u"@"%" PACKAGE "pk" AS PROCEDURE x; END)", "u",
+                     "`d`@`h`", "CREATE OR REPLACE "),
+            R"(CREATE OR REPLACE DEFINER=`d`@`h` PACKAGE "pk" AS PROCEDURE x; END)");
 }
 
 }  // namespace

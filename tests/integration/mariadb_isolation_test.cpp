@@ -103,6 +103,51 @@ TEST_F(MariaDbIsolationTest, RevocationWinsAndDefinerObjectsAreHandedOver) {
   EXPECT_EQ(DefinersIn(*admin, db), std::vector<std::string>(5, definer));
 }
 
+// What users write is not always what SHOW CREATE gives back plainly: a trigger made with IF
+// NOT EXISTS or placed with PRECEDES, a routine made under sql_mode ANSI_QUOTES (its text then
+// quotes with double quotes), an Oracle-mode package. Each is handed over as it was: same body,
+// same place among the table's triggers, still working.
+TEST_F(MariaDbIsolationTest, AwkwardStoredObjectsAreHandedOverAsTheyWere) {
+  const std::string db = Name("db");
+  const std::string user = MakeUserWithDatabase("u", db, "Password-1");
+  {
+    auto author = harness_.Login(user, "Password-1", db);
+    author->Query("CREATE TABLE t (v VARCHAR(50))");
+    author->Query("CREATE TABLE audit (v VARCHAR(50))");
+    author->Query("CREATE TRIGGER IF NOT EXISTS second BEFORE INSERT ON t FOR EACH ROW"
+                  " INSERT INTO audit VALUES (CONCAT('2 ', NEW.v))");
+    author->Query("CREATE TRIGGER first BEFORE INSERT ON t FOR EACH ROW PRECEDES second"
+                  " INSERT INTO audit VALUES (CONCAT('1 ', NEW.v))");
+    author->Query("CREATE TRIGGER third BEFORE INSERT ON t FOR EACH ROW"
+                  " INSERT INTO audit VALUES (CONCAT('3 ', NEW.v))");
+    author->Query("SET SESSION sql_mode = 'ANSI_QUOTES'");
+    author->Query("CREATE PROCEDURE \"quoted\"() INSERT INTO \"audit\" VALUES ('quoted')");
+    author->Query("SET SESSION sql_mode = 'ORACLE'");
+    author->Query("CREATE PACKAGE pk AS FUNCTION one RETURN INT; END");
+    author->Query("CREATE PACKAGE BODY pk AS FUNCTION one RETURN INT AS BEGIN RETURN 1; END; END");
+  }
+  auto admin = harness_.Admin();
+  const std::string order =
+      "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+      admin->Quote(db) + " ORDER BY ACTION_ORDER";
+  ASSERT_EQ(admin->Query(order), (std::vector<std::string>{"first", "second", "third"}));
+  harness_.admin_engine().DropUser(user);
+  EXPECT_FALSE(engine().UserExists(user));
+  const auto definers = DefinersIn(*admin, db);
+  ASSERT_EQ(definers.size(), 6u);
+  EXPECT_EQ(definers, std::vector<std::string>(6, definers.front()));
+  EXPECT_EQ(definers.front().rfind(harness_.instance_prefix() + "def_", 0), 0u);
+  EXPECT_EQ(admin->Query(order), (std::vector<std::string>{"first", "second", "third"}));
+  const std::string next = MakeUserWithDatabase("n", db, "Password-2");
+  auto session = harness_.Login(next, "Password-2", db);
+  session->Insert("t", "row");
+  session->Query("CALL quoted()");
+  EXPECT_EQ(session->Select("audit"),
+            (std::vector<std::string>{"1 row", "2 row", "3 row", "quoted"}));
+  session->Query("SET SESSION sql_mode = 'ORACLE'");
+  EXPECT_EQ(session->Query("SELECT pk.one()"), std::vector<std::string>{"1"});
+}
+
 // What a relation user defines outside this application's databases (a superuser can) is dropped
 // with it; the tables there are not touched.
 TEST_F(MariaDbIsolationTest, ObjectsOutsideItsDatabasesAreDroppedTheirDataKept) {

@@ -83,6 +83,29 @@ struct StoredObject {
   std::string Qualified() const { return QuoteIdentifier(schema) + "." + QuoteIdentifier(name); }
 };
 
+// Restores the session's sql_mode when it goes out of scope, after a failure half-way too: the
+// engine's own statements never run under a mode some tenant's object was made with. A session
+// whose mode cannot be restored is closed (the next statement reconnects with the defaults).
+class SqlModeScope {
+ public:
+  explicit SqlModeScope(Session& session)
+      : session_(session),
+        saved_(session.Query("SELECT @@SESSION.sql_mode", "read sql_mode").at(0).at(0)) {}
+  ~SqlModeScope() {
+    try {
+      session_.Exec("SET SESSION sql_mode = " + session_.Literal(saved_), "restore sql_mode");
+    } catch (const DbError&) {
+      session_.Disconnect();
+    }
+  }
+  SqlModeScope(const SqlModeScope&) = delete;
+  SqlModeScope& operator=(const SqlModeScope&) = delete;
+
+ private:
+  Session& session_;
+  std::string saved_;
+};
+
 class MariaDbEngine final : public Engine {
  public:
   explicit MariaDbEngine(const ConnectionConfig& config) : session_(config) {}
@@ -132,6 +155,8 @@ class MariaDbEngine final : public Engine {
   void HandOverDefinedObjects(const std::string& user);
   std::string DefinerAccount(const std::string& database, const std::string& id);
   void HandOver(const StoredObject& object, const std::string& user, const std::string& definer);
+  void HandOverTrigger(const StoredObject& object, const std::string& definer,
+                       const std::string& what);
   void SetSqlMode(const std::string& mode);
 
   Session session_;
@@ -456,10 +481,14 @@ void MariaDbEngine::HandOverDefinedObjects(const std::string& user) {
                                         "read the bookkeeping", {kNoSuchTable, kUnknownDatabase})) {
     for (const auto& row : *recorded) ids[row[0]] = row[1];
   }
-  const std::string saved_mode =
-      session_.Query("SELECT @@SESSION.sql_mode", "read sql_mode").at(0).at(0);
+  const SqlModeScope mode(session_);
   std::map<std::string, std::string> definers;  // database -> definer account, made once
-  for (const auto& row : rows) {
+  // A package body before its package: replacing a package drops its body (HandOver puts it
+  // back), so the body is handed over first, on its own.
+  std::vector<std::vector<std::string>> ordered = rows;
+  std::stable_partition(ordered.begin(), ordered.end(),
+                        [](const auto& row) { return row[0] == "PACKAGE BODY"; });
+  for (const auto& row : ordered) {
     const StoredObject object{row[0], row[1], row[2], row[3], row[4]};
     const auto id = ids.find(object.schema);
     if (id == ids.end()) {
@@ -473,7 +502,6 @@ void MariaDbEngine::HandOverDefinedObjects(const std::string& user) {
     }
     HandOver(object, user, definer->second);
   }
-  SetSqlMode(saved_mode);
 }
 
 // '<prefix>def_<id>'@'localhost' of database `database` (its bookkeeping id): locked, with a
@@ -500,10 +528,11 @@ void MariaDbEngine::SetSqlMode(const std::string& mode) {
 }
 
 // Views: ALTER VIEW from SHOW CREATE VIEW. Events: ALTER DEFINER = ... EVENT (nothing else
-// changes; ON COMPLETION is restated because ALTER EVENT needs a clause). Routines, packages and
-// triggers cannot change their DEFINER in place: re-created from SHOW CREATE with the new one
-// (MariaDB CREATE OR REPLACE; MySQL DROP, then CREATE), under their own sql_mode, in their own
-// database (their text names them and resolves names relative to it).
+// changes; ON COMPLETION is restated because ALTER EVENT needs a clause). Routines and packages
+// cannot change their DEFINER in place: re-created from SHOW CREATE with the new one (MariaDB
+// CREATE OR REPLACE, which keeps the old one if the new one fails; MySQL DROP, then CREATE), under
+// their own sql_mode, in their own database (their text resolves names relative to it).
+// Triggers: HandOverTrigger.
 void MariaDbEngine::HandOver(const StoredObject& object, const std::string& user,
                              const std::string& definer) {
   const std::string what = "drop user '" + user + "': hand over " + object.Label();
@@ -513,6 +542,11 @@ void MariaDbEngine::HandOver(const StoredObject& object, const std::string& user
                       (object.on_completion == "PRESERVE" ? " ON COMPLETION PRESERVE"
                                                           : " ON COMPLETION NOT PRESERVE"),
                   what);
+    return;
+  }
+  session_.Use(object.schema, what);
+  if (object.kind == "TRIGGER") {
+    HandOverTrigger(object, definer, what);
     return;
   }
   const bool view = object.kind == "VIEW";
@@ -525,10 +559,64 @@ void MariaDbEngine::HandOver(const StoredObject& object, const std::string& user
   const std::string head = view ? "ALTER " : (mysql ? "CREATE " : "CREATE OR REPLACE ");
   const auto statement = Redefine(shown[0][column], user, definer, head);
   if (!statement) throw DbError(ErrorKind::kOther, "", what + ": unexpected SHOW CREATE text");
-  session_.Use(object.schema, what);
+  // MariaDB drops a package's body with the package: read it first, put it back after.
+  std::optional<Rows> body;
+  if (object.kind == "PACKAGE") {
+    body = session_.TryQuery("SHOW CREATE PACKAGE BODY " + object.Qualified(), what,
+                             {kNoSuchRoutine});
+  }
   if (!view) SetSqlMode(shown[0][1]);
   if (!view && mysql) session_.Exec("DROP " + object.kind + " " + object.Qualified(), what);
   session_.Exec(*statement, what);
+  if (body && !body->empty() && body->at(0).size() > 2) {
+    SetSqlMode(body->at(0)[1]);
+    session_.Exec("CREATE OR REPLACE " + body->at(0)[2].substr(std::string_view("CREATE ").size()),
+                  what + " (its body)");
+  }
+}
+
+// A trigger's statement is rebuilt from information_schema.TRIGGERS rather than from the text
+// the user wrote (which may say IF NOT EXISTS, and has lost its FOLLOWS / PRECEDES), and keeps
+// its place among the table's triggers for the same event (PRECEDES the one that came after
+// it). MariaDB replaces it in one statement; MySQL (no CREATE OR REPLACE TRIGGER) drops and
+// creates it with the table locked, so that no row is written in between.
+void MariaDbEngine::HandOverTrigger(const StoredObject& object, const std::string& definer,
+                                    const std::string& what) {
+  const Rows rows = session_.Query(
+      "SELECT t.EVENT_OBJECT_TABLE, t.ACTION_TIMING, t.EVENT_MANIPULATION, t.ACTION_STATEMENT,"
+      " t.SQL_MODE, IFNULL((SELECT n.TRIGGER_NAME FROM information_schema.TRIGGERS n"
+      " WHERE n.TRIGGER_SCHEMA = t.TRIGGER_SCHEMA AND n.EVENT_OBJECT_TABLE = t.EVENT_OBJECT_TABLE"
+      " AND n.ACTION_TIMING = t.ACTION_TIMING AND n.EVENT_MANIPULATION = t.EVENT_MANIPULATION"
+      " AND n.ACTION_ORDER = t.ACTION_ORDER + 1), '')"
+      " FROM information_schema.TRIGGERS t WHERE t.TRIGGER_SCHEMA = " + Lit(object.schema) +
+          " AND t.TRIGGER_NAME = " + Lit(object.name),
+      what);
+  if (rows.size() != 1) throw DbError(ErrorKind::kOther, "", what + ": trigger not found");
+  const auto& row = rows[0];
+  const std::set<std::string> timings = {"BEFORE", "AFTER"};
+  const std::set<std::string> events = {"INSERT", "UPDATE", "DELETE"};
+  if (!timings.contains(row[1]) || !events.contains(row[2])) {
+    throw DbError(ErrorKind::kOther, "", what + ": unexpected trigger timing or event");
+  }
+  const std::string table = QuoteIdentifier(object.schema) + "." + QuoteIdentifier(row[0]);
+  const std::string statement =
+      "DEFINER = " + definer + " TRIGGER " + object.Qualified() + " " + row[1] + " " + row[2] +
+      " ON " + table + " FOR EACH ROW" +
+      (row[5].empty() ? "" : " PRECEDES " + QuoteIdentifier(row[5])) + " " + row[3];
+  SetSqlMode(row[4]);
+  if (session_.flavour() != Flavour::kMySql) {
+    session_.Exec("CREATE OR REPLACE " + statement, what);
+    return;
+  }
+  session_.Exec("LOCK TABLES " + table + " WRITE", what);
+  try {
+    session_.Exec("DROP TRIGGER " + object.Qualified(), what);
+    session_.Exec("CREATE " + statement, what);
+  } catch (const DbError&) {
+    session_.Exec("UNLOCK TABLES", what);
+    throw;
+  }
+  session_.Exec("UNLOCK TABLES", what);
 }
 
 // --- the operator and its server API ------------------------------------------------------------
@@ -555,8 +643,7 @@ void MariaDbEngine::EnsureBookkeeping() {
 void MariaDbEngine::InstallServerApi() {
   const ServerApi& api = Api();
   if (ApiProblems().empty()) return;
-  const std::string saved_mode =
-      session_.Query("SELECT @@SESSION.sql_mode", "read sql_mode").at(0).at(0);
+  const SqlModeScope mode(session_);
   SetSqlMode(std::string(kApiSqlMode));
   std::set<std::pair<std::string, std::string>> wanted;
   for (const auto& routine : api.routines()) wanted.emplace(routine.name, routine.type);
@@ -588,7 +675,6 @@ void MariaDbEngine::InstallServerApi() {
   }
   session_.Exec("DELETE FROM " + api.Qualified("api") + " WHERE routine NOT IN (" + Join(names) + ")",
                 "record the server API");
-  SetSqlMode(saved_mode);
 }
 
 // The grantable table holds exactly `grantable`'s roles; every state on the way is a subset of

@@ -46,6 +46,8 @@ class Session {
   std::string Literal(std::string_view text);
   /// Makes `database` the session's default database (USE).
   void Use(const std::string& database, std::string_view what);
+  /// Closes the connection; the next statement reconnects.
+  void Disconnect() { conn_.reset(); }
 
  private:
   MYSQL* Conn();

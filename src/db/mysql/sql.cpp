@@ -288,8 +288,13 @@ std::optional<std::string> Redefine(std::string_view statement, std::string_view
     if (space == std::string_view::npos) return std::nullopt;
     at = space + 1;
   }
-  const std::string old_clause = "DEFINER=" + QuoteIdentifier(user) + "@`%`";
-  if (!StartsWith(statement.substr(at), old_clause)) return std::nullopt;
+  // Backticks, or double quotes for an object made under sql_mode ANSI_QUOTES (its text is then
+  // read under that mode again, where backticks still quote identifiers).
+  std::string old_clause = "DEFINER=" + QuoteIdentifier(user) + "@`%`";
+  if (!StartsWith(statement.substr(at), old_clause)) {
+    old_clause = "DEFINER=\"" + std::string(user) + "\"@\"%\"";
+    if (!StartsWith(statement.substr(at), old_clause)) return std::nullopt;
+  }
   std::string out(head);
   out += statement.substr(kCreate.size(), at - kCreate.size());
   out += "DEFINER=";

@@ -102,10 +102,11 @@ struct OperatorGrantDrift {
 OperatorGrantDrift CompareOperatorGrants(const std::vector<std::string>& show_grants,
                                          std::string_view meta_database);
 
-/// `statement`, the text SHOW CREATE gives for a view, routine, trigger or package, with its
-/// leading "CREATE " replaced by `head` ("ALTER ", "CREATE OR REPLACE ", "CREATE ") and its
-/// DEFINER=`user`@`%` clause by DEFINER=`definer` (already quoted). std::nullopt when the clause
-/// is not where the server writes it: right after "CREATE " or "CREATE ALGORITHM=<word> ".
+/// `statement`, the text SHOW CREATE gives for a view, routine or package, with its leading
+/// "CREATE " replaced by `head` ("ALTER ", "CREATE OR REPLACE ", "CREATE ") and its
+/// DEFINER=`user`@`%` clause (or DEFINER="user"@"%", written for objects made under ANSI_QUOTES)
+/// by DEFINER=`definer` (already quoted). std::nullopt when the clause is not where the server
+/// writes it: right after "CREATE " or "CREATE ALGORITHM=<word> ".
 std::optional<std::string> Redefine(std::string_view statement, std::string_view user,
                                     std::string_view definer, std::string_view head);
 
