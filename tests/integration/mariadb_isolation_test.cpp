@@ -8,6 +8,7 @@
 
 #include <mysql.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,13 +31,21 @@ std::vector<std::string> DefinersIn(MyProbeSession& admin, const std::string& da
       schema + ") AS o ORDER BY d");
 }
 
+// A session of relation user `user` (password "Password-1") in `database`, where it made the
+// tables t and audit (v VARCHAR(50)).
+std::unique_ptr<MyProbeSession> LoginWithTables(MyHarness& harness, const std::string& user,
+                                                const std::string& database) {
+  auto session = harness.Login(user, "Password-1", database);
+  session->Query("CREATE TABLE t (v VARCHAR(50))");
+  session->Query("CREATE TABLE audit (v VARCHAR(50))");
+  return session;
+}
+
 TEST_F(MariaDbIsolationTest, RevocationWinsAndDefinerObjectsAreHandedOver) {
   const std::string db = Name("db");
   const std::string user = MakeUserWithDatabase("u", db, "Password-1");
   {
-    auto author = harness_.Login(user, "Password-1", db);
-    author->Query("CREATE TABLE t (v VARCHAR(50))");
-    author->Query("CREATE TABLE audit (v VARCHAR(50))");
+    auto author = LoginWithTables(harness_, user, db);
     author->Query("INSERT INTO t VALUES ('kept')");
     author->Query("CREATE SQL SECURITY DEFINER VIEW v AS SELECT v FROM t");
     author->Query("CREATE FUNCTION f() RETURNS INT READS SQL DATA RETURN (SELECT COUNT(*) FROM t)");
@@ -111,9 +120,7 @@ TEST_F(MariaDbIsolationTest, AwkwardStoredObjectsAreHandedOverAsTheyWere) {
   const std::string db = Name("db");
   const std::string user = MakeUserWithDatabase("u", db, "Password-1");
   {
-    auto author = harness_.Login(user, "Password-1", db);
-    author->Query("CREATE TABLE t (v VARCHAR(50))");
-    author->Query("CREATE TABLE audit (v VARCHAR(50))");
+    auto author = LoginWithTables(harness_, user, db);
     author->Query("CREATE TRIGGER IF NOT EXISTS second BEFORE INSERT ON t FOR EACH ROW"
                   " INSERT INTO audit VALUES (CONCAT('2 ', NEW.v))");
     author->Query("CREATE TRIGGER first BEFORE INSERT ON t FOR EACH ROW PRECEDES second"

@@ -308,6 +308,21 @@ TEST_F(MariaDbPrivilegeTest, ProceduresRefuseHostileValues) {
   EXPECT_TRUE(CanLogin(s.tenant, "Password-1", s.db));
 }
 
+// OperatorDrift names what was changed.
+TEST_F(MariaDbPrivilegeTest, DriftNamesTheAlteredRoutine) {
+  harness_.TamperWithServerApi();
+  EXPECT_EQ(harness_.ConnectAsOperator()->OperatorDrift(contract::kDefaultGrantable),
+            "procedure ensure_user altered");
+  MyHarness::Session admin(harness_.config(), "");
+  admin.Query("CREATE FUNCTION `" + harness_.instance_prefix() + "meta`.`extra`() RETURNS INT RETURN 1");
+  EXPECT_EQ(harness_.ConnectAsOperator()->OperatorDrift(contract::kDefaultGrantable),
+            "procedure ensure_user altered, function extra added");
+  harness_.SetGrantable(contract::kDefaultGrantable);
+  EXPECT_EQ(admin.Query("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_NAME = 'extra'"
+                        " AND ROUTINE_SCHEMA = " + admin.Quote(harness_.instance_prefix() + "meta")),
+            std::vector<std::string>{"0"});
+}
+
 // Each way the server API can be changed behind grantor's back is caught by a fresh operator
 // session before it calls anything: kNeedsRepair, nothing changed; EnsureOperator repairs it.
 TEST_F(MariaDbPrivilegeTest, AlteredServerApiIsNeverUsed) {
@@ -322,6 +337,8 @@ TEST_F(MariaDbPrivilegeTest, AlteredServerApiIsNeverUsed) {
       "CREATE OR REPLACE FUNCTION " + s.meta + ".`routine_digest`(p_routine " + text +
           ") RETURNS CHAR(64) CHARACTER SET ascii READS SQL DATA SQL SECURITY INVOKER RETURN "
           "(SELECT digest FROM " + s.meta + ".`api` WHERE routine = p_routine)",
+      // A routine added by hand: the repair drops it.
+      "CREATE FUNCTION " + s.meta + ".`evil`() RETURNS INT RETURN 1",
       "UPDATE " + s.meta + ".`api` SET version = 0",
       "DROP TABLE " + s.meta + ".`api`",
   };

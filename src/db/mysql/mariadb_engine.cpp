@@ -193,7 +193,12 @@ std::string MariaDbEngine::Identified(const std::string& hash) {
 std::vector<std::string> MariaDbEngine::ApiProblems() {
   const ServerApi& api = Api();
   try {
-    return api.Problems(session_.Query(api.CheckQuery(), "check the server-side procedures"));
+    const Rows rows = session_.Query(api.CheckQuery(), "check the server-side procedures");
+    std::vector<std::string> problems = api.Problems(rows);
+    if (problems.empty() || !ServerApi::DefinitionsDiffer(rows)) return problems;
+    // Only when something differs: a second query names what.
+    const Rows altered = session_.Query(api.AlteredQuery(), "check the server-side procedures");
+    return api.Problems(rows, &altered);
   } catch (const DbError& error) {
     if (error.kind() == ErrorKind::kConnection) throw;
     return {std::string("server-side procedures missing or unreadable (") + error.what() + ")"};

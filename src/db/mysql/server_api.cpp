@@ -1,10 +1,12 @@
 #include "db/mysql/server_api.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "db/mysql/sql.hpp"
+#include "grantor/core/naming.hpp"
 
 namespace grantor::db::mysql {
 namespace {
@@ -43,21 +45,42 @@ constexpr std::string_view kExecute =
     "PREPARE grantor_statement FROM @grantor_sql; EXECUTE grantor_statement; "
     "DEALLOCATE PREPARE grantor_statement;";
 
+// What the digest covers of one routine `r` of information_schema.ROUTINES: its kind, definer,
+// SQL SECURITY, sql_mode, characteristics, comment, return type, body, and its parameters `p`
+// (kRoutinesWithParameters).
+constexpr std::string_view kRoutineSha = R"(SHA2(CONCAT_WS('|', r.ROUTINE_TYPE, r.DEFINER,
+          r.SECURITY_TYPE, r.SQL_MODE, r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS,
+          IFNULL(r.DTD_IDENTIFIER, ''), r.ROUTINE_COMMENT, IFNULL(r.ROUTINE_DEFINITION, ''),
+          IFNULL(p.parameters, '')), 256))";
+
+// The parameters are aggregated in a derived table joined to the routines, not in a correlated
+// subquery: MariaDB 10.11 fails the second run of such a subquery inside an aggregate in a
+// stored function ("Invalid use of group function").
+constexpr std::string_view kRoutinesWithParameters = R"(information_schema.ROUTINES r
+          LEFT JOIN (SELECT SPECIFIC_NAME, ROUTINE_TYPE,
+                            GROUP_CONCAT(CONCAT_WS(' ', ORDINAL_POSITION, IFNULL(PARAMETER_MODE, ''),
+                                                   IFNULL(PARAMETER_NAME, ''), DTD_IDENTIFIER)
+                                         ORDER BY ORDINAL_POSITION SEPARATOR ',') AS parameters
+                     FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = ${META_NAME}
+                     GROUP BY SPECIFIC_NAME, ROUTINE_TYPE) AS p
+            ON p.SPECIFIC_NAME = r.SPECIFIC_NAME AND p.ROUTINE_TYPE = r.ROUTINE_TYPE
+          WHERE r.ROUTINE_SCHEMA = ${META_NAME})";
+
+// One routine's digest, or with NULL the digest of the digests of every routine of the database
+// (ordered by name; 13 digests stay within MySQL's default group_concat_max_len of 1024): the
+// operator's check costs one call, and a routine added by hand changes it too.
 constexpr std::string_view kRoutineDigest = R"(
 (p_routine ${TEXT}) RETURNS CHAR(64) CHARACTER SET ascii
 READS SQL DATA SQL SECURITY DEFINER
-COMMENT 'grantor: digest of a routine of this database, for the operator''s integrity check'
-RETURN (SELECT SHA2(CONCAT_WS('|', r.ROUTINE_TYPE, r.DEFINER, r.SECURITY_TYPE, r.SQL_MODE,
-          r.IS_DETERMINISTIC, r.SQL_DATA_ACCESS, IFNULL(r.DTD_IDENTIFIER, ''), r.ROUTINE_COMMENT,
-          IFNULL(r.ROUTINE_DEFINITION, ''),
-          IFNULL((SELECT GROUP_CONCAT(CONCAT_WS(' ', p.ORDINAL_POSITION, IFNULL(p.PARAMETER_MODE, ''),
-                                                IFNULL(p.PARAMETER_NAME, ''), p.DTD_IDENTIFIER)
-                                      ORDER BY p.ORDINAL_POSITION SEPARATOR ',')
-                  FROM information_schema.PARAMETERS p
-                  WHERE p.SPECIFIC_SCHEMA = r.ROUTINE_SCHEMA AND p.SPECIFIC_NAME = r.SPECIFIC_NAME
-                    AND p.ROUTINE_TYPE = r.ROUTINE_TYPE), '')), 256)
-        FROM information_schema.ROUTINES r
-        WHERE r.ROUTINE_SCHEMA = ${META_NAME} AND r.ROUTINE_NAME = p_routine))";
+COMMENT 'grantor: digest of a routine of this database (NULL: of all), for the operator''s integrity check'
+BEGIN
+  IF p_routine IS NULL THEN
+    RETURN (SELECT SHA2(GROUP_CONCAT(${ROUTINE_SHA} ORDER BY CAST(r.ROUTINE_NAME AS BINARY),
+                                     r.ROUTINE_TYPE SEPARATOR ','), 256)
+            FROM ${ROUTINES});
+  END IF;
+  RETURN (SELECT ${ROUTINE_SHA} FROM ${ROUTINES} AND r.ROUTINE_NAME = p_routine);
+END)";
 
 constexpr std::string_view kCharsIn = R"(
 (p_text ${TEXT}, p_set ${TEXT}) RETURNS TINYINT
@@ -379,6 +402,8 @@ std::string ServerApi::Expand(std::string_view text) const {
       {"${REFUSE_UNLESS_AUTH}", std::string(kRefuseUnlessAuth)},
       {"${EXECUTE}", std::string(kExecute)},
       {"${OBJECTS}", DefinedObjectsQuery("v_definer")},
+      {"${ROUTINE_SHA}", std::string(kRoutineSha)},
+      {"${ROUTINES}", std::string(kRoutinesWithParameters)},
       {"${META}", quoted_},
       {"${META_NAME}", SqlString(database_)},
       {"${PREFIX}", SqlString(prefix_)},
@@ -394,7 +419,7 @@ std::string ServerApi::Expand(std::string_view text) const {
   std::string out(text);
   // The snippets hold placeholders of their own: expand them first, in this order.
   for (const char* key : {"${REFUSE_UNLESS_TENANT}", "${REFUSE_UNLESS_AUTH}", "${EXECUTE}",
-                          "${OBJECTS}"}) {
+                          "${OBJECTS}", "${ROUTINE_SHA}", "${ROUTINES}"}) {
     out = Replace(std::move(out), key, values.at(key));
   }
   for (const auto& [key, value] : values) out = Replace(std::move(out), key, value);
@@ -434,29 +459,49 @@ std::vector<std::pair<std::string, std::string>> ServerApi::DatabaseColumns() co
   return kNewDatabaseColumns;
 }
 
+// Per recorded routine: its version and source, and whether what the operator sees of it
+// (information_schema.ROUTINES: CREATED, LAST_ALTERED, DEFINER, SQL SECURITY) is as recorded;
+// on every row, whether the digest of all definitions matches the recorded digests. The digest
+// function is called once, and only when its own record holds (else an impostor could vouch).
 std::string ServerApi::CheckQuery() const {
   const std::string meta_name = SqlString(database_);
-  return "SELECT a.routine, a.version, a.source, CASE WHEN EXISTS (SELECT 1 FROM " +
-         Qualified("api") + " d JOIN information_schema.ROUTINES f ON f.ROUTINE_SCHEMA = " +
-         meta_name +
-         " AND f.ROUTINE_NAME = d.routine AND f.ROUTINE_TYPE = d.type"
-         " WHERE d.routine = 'routine_digest' AND " +
-         SameRoutine("f", "d") + ") THEN r.ROUTINE_NAME IS NOT NULL AND " +
-         SameRoutine("r", "a") + " AND " + Qualified("routine_digest") +
-         "(a.routine) = a.digest ELSE 0 END FROM " + Qualified("api") +
+  const std::string trusted =
+      "EXISTS (SELECT 1 FROM " + Qualified("api") + " d JOIN information_schema.ROUTINES f"
+      " ON f.ROUTINE_SCHEMA = " + meta_name +
+      " AND f.ROUTINE_NAME = d.routine AND f.ROUTINE_TYPE = d.type"
+      " WHERE d.routine = 'routine_digest' AND " + SameRoutine("f", "d") + ")";
+  const std::string recorded = "(SELECT SHA2(GROUP_CONCAT(x.digest ORDER BY CAST(x.routine AS "
+                               "BINARY), x.type SEPARATOR ','), 256) FROM " +
+                               Qualified("api") + " x)";
+  return "SELECT a.routine, a.version, a.source, r.ROUTINE_NAME IS NOT NULL AND " +
+         SameRoutine("r", "a") + ", g.digests FROM " + Qualified("api") +
          " a LEFT JOIN information_schema.ROUTINES r ON r.ROUTINE_SCHEMA = " + meta_name +
-         " AND r.ROUTINE_NAME = a.routine AND r.ROUTINE_TYPE = a.type";
+         " AND r.ROUTINE_NAME = a.routine AND r.ROUTINE_TYPE = a.type"
+         " CROSS JOIN (SELECT CASE WHEN " + trusted + " THEN " + Qualified("routine_digest") +
+         "(NULL) <=> " + recorded + " ELSE 0 END AS digests) AS g";
 }
 
-std::vector<std::string> ServerApi::Problems(const Rows& check_rows) const {
+std::string ServerApi::AlteredQuery() const {
+  return "SELECT a.type, a.routine FROM " + Qualified("api") + " a WHERE NOT (" +
+         Qualified("routine_digest") + "(a.routine) <=> a.digest) UNION ALL"
+         " SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES"
+         " WHERE ROUTINE_SCHEMA = " + SqlString(database_) +
+         " AND ROUTINE_NAME NOT IN (SELECT routine FROM " + Qualified("api") + ")";
+}
+
+bool ServerApi::DefinitionsDiffer(const Rows& check_rows) {
+  return !check_rows.empty() && check_rows[0].size() > 4 && check_rows[0][4] != "1";
+}
+
+std::vector<std::string> ServerApi::Problems(const Rows& check_rows, const Rows* altered) const {
   struct Recorded {
     std::string version;
     std::string source;
-    bool intact = false;
+    bool shown = false;
   };
   std::map<std::string, Recorded> recorded;
   for (const auto& row : check_rows) {
-    if (row.size() < 4) continue;
+    if (row.size() < 5) continue;
     recorded[row[0]] = Recorded{row[1], row[2], row[3] == "1"};
   }
   std::vector<std::string> problems;
@@ -472,13 +517,23 @@ std::vector<std::string> ServerApi::Problems(const Rows& check_rows) const {
       versions.insert(it->second.version);
     } else if (it->second.source != routine.source) {
       problems.push_back(what + " installed by another build");
-    } else if (!it->second.intact) {
+    } else if (!it->second.shown) {
       problems.push_back(what + " altered");
     }
   }
   for (const auto& version : versions) {
     problems.push_back("server-side procedures are version " + version + ", expected " +
                        std::to_string(kServerApiVersion));
+  }
+  if (problems.empty() && DefinitionsDiffer(check_rows)) {
+    if (altered == nullptr || altered->empty()) problems.emplace_back("a routine's definition altered");
+    for (const auto& row : altered != nullptr ? *altered : Rows{}) {
+      if (row.size() < 2) continue;
+      const bool known = std::any_of(routines_.begin(), routines_.end(),
+                                     [&](const Routine& r) { return r.name == row[1]; });
+      std::string type = row[0] == "FUNCTION" ? "function " : "procedure ";
+      problems.push_back(type + core::Printable(row[1]) + (known ? " altered" : " added"));
+    }
   }
   return problems;
 }

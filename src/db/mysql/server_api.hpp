@@ -18,9 +18,9 @@
 // text this build installs (source), and what the server shows of it after the install: the
 // digest routine_digest() computes from its definition (only the definer may read bodies),
 // CREATED, LAST_ALTERED and DEFINER (which the operator reads itself in
-// information_schema.ROUTINES). CheckQuery() compares all of it in one round trip; it calls
-// routine_digest() only once that function's own CREATED / LAST_ALTERED / DEFINER / SQL SECURITY
-// match the record.
+// information_schema.ROUTINES). CheckQuery() compares all of it in one round trip, with one
+// call of routine_digest(NULL) (the digest of every definition), made only once that function's
+// own CREATED / LAST_ALTERED / DEFINER / SQL SECURITY match its record.
 
 #include <string>
 #include <string_view>
@@ -59,12 +59,18 @@ class ServerApi {
   /// Every routine, routine_digest first (the others' records use it).
   const std::vector<Routine>& routines() const { return routines_; }
 
-  /// SELECT routine, version, source, intact FROM the api table: one row per recorded routine.
+  /// One round trip: per recorded routine (routine, version, source, whether what the operator
+  /// sees of it is as recorded), and on every row whether all definitions match their digests.
   std::string CheckQuery() const;
-  /// What the rows of CheckQuery() say is wrong ("procedure ensure_user missing", "... altered",
-  /// "server-side procedures are version 0, expected 1"); empty when all is as this build
-  /// installs it.
-  std::vector<std::string> Problems(const Rows& check_rows) const;
+  /// Whether the rows of CheckQuery() say a definition differs (AlteredQuery names which).
+  static bool DefinitionsDiffer(const Rows& check_rows);
+  /// (type, name) of the routines whose definition differs from their record, or that are not
+  /// recorded at all. Only run once CheckQuery() showed routine_digest itself as recorded.
+  std::string AlteredQuery() const;
+  /// What the rows of CheckQuery() (and of AlteredQuery(), when given) say is wrong ("procedure
+  /// ensure_user missing", "... altered", "server-side procedures are version 0, expected 1");
+  /// empty when all is as this build installs it.
+  std::vector<std::string> Problems(const Rows& check_rows, const Rows* altered = nullptr) const;
   /// Records `routine` as installed now (REPLACE INTO the api table from what the server shows).
   std::string RecordQuery(const Routine& routine) const;
 
