@@ -1,144 +1,19 @@
 // The shared Engine contract against a real MariaDB (tests/servers/mariadb.sh), plus
-// MariaDB-specific behaviour: GRANT wildcard escaping, SQL helpers, error hygiene.
+// MariaDB-specific behaviour: GRANT wildcard escaping, the operator's grants, the bookkeeping,
+// SQL helpers, error hygiene.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <mysql.h>
-
-#include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "contract/engine_contract.hpp"
+#include "db/mysql/server_api.hpp"
 #include "db/mysql/sql.hpp"
-#include "grantor/db/mysql.hpp"
-#include "server_env.hpp"
+#include "mariadb_harness.hpp"
 
 namespace grantor::integration {
 namespace {
-
-using db::mysql::QuoteIdentifier;
-
-/// A client session over Connector/C, logged in with the relation user's credentials.
-class MyProbeSession : public contract::ProbeSession {
- public:
-  MyProbeSession(const db::ConnectionConfig& config, const std::string& database)
-      : handle_(mysql_init(nullptr)) {
-    const unsigned int timeout = 5;
-    mysql_options(handle_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    if (mysql_real_connect(handle_, config.host.c_str(), config.user.c_str(),
-                           config.password.c_str(), database.c_str(),
-                           static_cast<unsigned int>(config.port), nullptr, 0) == nullptr) {
-      const std::string message = mysql_error(handle_);
-      mysql_close(handle_);
-      throw std::runtime_error("login refused: " + message);
-    }
-  }
-  ~MyProbeSession() override { mysql_close(handle_); }
-  MyProbeSession(const MyProbeSession&) = delete;
-  MyProbeSession& operator=(const MyProbeSession&) = delete;
-
-  bool Alive() override {
-    try {
-      Query("SELECT 1");
-      return true;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }
-  void CreateTable(const std::string& table) override {
-    Query("CREATE TABLE " + QuoteIdentifier(table) + " (v VARCHAR(255))");
-  }
-  void Insert(const std::string& table, const std::string& value) override {
-    Query("INSERT INTO " + QuoteIdentifier(table) + " VALUES (" + Literal(value) + ")");
-  }
-  std::vector<std::string> Select(const std::string& table) override {
-    return Query("SELECT v FROM " + QuoteIdentifier(table) + " ORDER BY v");
-  }
-  void CreateDatabase(const std::string& name) override {
-    Query("CREATE DATABASE " + QuoteIdentifier(name));
-  }
-  /// Runs `sql`; returns the first column of every row. Throws on any error.
-  std::vector<std::string> Query(const std::string& sql) {
-    if (mysql_real_query(handle_, sql.data(), sql.size()) != 0) {
-      throw std::runtime_error(mysql_error(handle_));
-    }
-    std::vector<std::string> values;
-    MYSQL_RES* result = mysql_store_result(handle_);
-    if (result == nullptr) return values;
-    while (MYSQL_ROW row = mysql_fetch_row(result)) values.emplace_back(row[0] ? row[0] : "");
-    mysql_free_result(result);
-    return values;
-  }
-
-  /// `text` as a string literal.
-  std::string Quote(const std::string& text) { return Literal(text); }
-
- private:
-  std::string Literal(const std::string& text) {
-    std::string buffer(text.size() * 2 + 1, '\0');
-    buffer.resize(mysql_real_escape_string(handle_, buffer.data(), text.data(), text.size()));
-    return "'" + buffer + "'";
-  }
-
-  MYSQL* handle_;
-};
-
-/// What the shared ServerHarness needs to know about MariaDB.
-struct MyTraits {
-  using Session = MyProbeSession;
-  using AdminSession = MyProbeSession;
-  static constexpr core::Dialect kDialect = core::Dialect::kMySql;
-
-  static db::ConnectionConfig AdminConfig() { return MariaDbAdminConfig(); }
-  static db::EnginePtr Connect(const db::ConnectionConfig& config) {
-    return db::ConnectMariaDb(config);
-  }
-  static std::unique_ptr<MyProbeSession> Login(const db::ConnectionConfig& client,
-                                               const std::string& database) {
-    return std::make_unique<MyProbeSession>(client, database);
-  }
-  static std::unique_ptr<MyProbeSession> Admin(const db::ConnectionConfig& admin,
-                                               const std::string& database) {
-    return Login(admin, database);
-  }
-  static void CreateForeignDatabase(MyProbeSession& admin, const std::string& name,
-                                    const std::string& table, const std::string& row) {
-    admin.Query("CREATE DATABASE " + QuoteIdentifier(name));
-    admin.Query("CREATE TABLE " + QuoteIdentifier(name) + "." + QuoteIdentifier(table) +
-                " (v VARCHAR(200))");
-    admin.Query("INSERT INTO " + QuoteIdentifier(name) + "." + QuoteIdentifier(table) +
-                " VALUES (" + admin.Quote(row) + ")");
-  }
-  static std::vector<std::string> Rows(MyProbeSession& admin, const std::string& table) {
-    return admin.Query("SELECT v FROM " + QuoteIdentifier(table) + " ORDER BY v");
-  }
-  // The users are gone (through the engine); drops the databases (bookkeeping included) and the
-  // operator accounts under `prefixes`.
-  // Engine-specific; implemented with the server-side functions (issue 23).
-  static void TamperWithServerApi(MyProbeSession&, const std::string&) {
-    throw std::logic_error("TamperWithServerApi: not implemented yet");
-  }
-  static void DropTestObjects(MyProbeSession& admin, const std::vector<std::string>& prefixes) {
-    for (const auto& prefix : prefixes) {
-      const std::string head = "LEFT(SCHEMA_NAME, " + std::to_string(prefix.size()) + ") = " +
-                               admin.Quote(prefix);
-      for (const auto& name :
-           admin.Query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE " + head)) {
-        admin.Query("DROP DATABASE IF EXISTS " + QuoteIdentifier(name));
-      }
-      for (const auto& user : admin.Query("SELECT User FROM mysql.user WHERE LEFT(User, " +
-                                          std::to_string(prefix.size()) +
-                                          ") = " + admin.Quote(prefix))) {
-        admin.Query("DROP USER IF EXISTS " + admin.Quote(user) + "@'%'");
-      }
-    }
-  }
-};
-
-using MyHarness = ServerHarness<MyTraits>;
 
 using MariaDbEngineTest = contract::EngineContract<MyHarness>;
 
@@ -166,17 +41,80 @@ TEST_F(MariaDbEngineTest, RelationUserHasNoGlobalPrivileges) {
   EXPECT_TRUE(CanLogin(user, "Password-1", Name("db")));  // database grant survived
 }
 
-// The operator account: exactly the documented global privileges (docs/security.md), with GRANT
-// OPTION (to pass database privileges on), and nothing of the server's administration.
+// The operator account holds SELECT and EXECUTE on its bookkeeping database and nothing else:
+// no global privilege at all (docs/mysql.md, "Privileges and revocation").
 TEST_F(MariaDbEngineTest, OperatorHoldsTheDocumentedPrivilegesOnly) {
-  const auto grants = harness_.Admin()->Query(
-      "SELECT CONCAT(PRIVILEGE_TYPE, ':', IS_GRANTABLE) FROM information_schema.USER_PRIVILEGES"
-      " WHERE GRANTEE = '''" + harness_.OperatorName() + "''@''%''' ORDER BY PRIVILEGE_TYPE");
-  std::vector<std::string> expected;
-  for (const auto& privilege : db::mysql::OperatorPrivileges(db::Flavour::kMariaDb)) {
-    expected.push_back(privilege + ":YES");
+  auto admin = harness_.Admin();
+  std::vector<std::string> grants;
+  for (const auto& line :
+       admin->Query("SHOW GRANTS FOR " + admin->Quote(harness_.OperatorName()) + "@'%'")) {
+    grants.push_back(line.substr(0, line.find(" IDENTIFIED BY")));
   }
-  EXPECT_EQ(grants, expected);
+  const std::string quoted = "`" + harness_.OperatorName() + "`@`%`";
+  EXPECT_EQ(grants, (std::vector<std::string>{
+                        "GRANT USAGE ON *.* TO " + quoted,
+                        "GRANT SELECT, EXECUTE ON `" + harness_.instance_prefix() + "meta`.* TO " +
+                            quoted}));
+  EXPECT_EQ(admin->Query("SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES"
+                         " WHERE GRANTEE = " +
+                         admin->Quote("'" + harness_.OperatorName() + "'@'%'")),
+            std::vector<std::string>{"USAGE"});
+}
+
+// The operator rotates its own password (the set-password action) without any privilege: SET
+// PASSWORD with the hash. Its other accounts' passwords go through the server API.
+TEST_F(MariaDbEngineTest, OperatorRotatesItsOwnPassword) {
+  const db::ConnectionConfig config = harness_.OperatorConfig();
+  db::ConnectMariaDb(config)->SetPassword(config.user, "Rotated-Operator-Password-1");
+  EXPECT_THROW(db::ConnectMariaDb(config), db::DbError);
+  auto rotated = db::ConnectMariaDb(AsUser(config, config.user, "Rotated-Operator-Password-1"));
+  rotated->SetPassword(config.user, config.password);
+  EXPECT_EQ(db::ConnectMariaDb(config)->OperatorDrift(contract::kDefaultGrantable), std::nullopt);
+}
+
+// Every routine is SQL SECURITY DEFINER, defined by the admin account that installed it, and
+// recorded with this build's version.
+TEST_F(MariaDbEngineTest, ServerApiRoutinesRunAsTheAdminAndAreRecorded) {
+  auto admin = harness_.Admin();
+  const std::string meta = harness_.instance_prefix() + "meta";
+  const auto routines = admin->Rows(
+      "SELECT r.ROUTINE_NAME, r.SECURITY_TYPE, r.DEFINER, a.version"
+      " FROM information_schema.ROUTINES r LEFT JOIN `" + meta + "`.`api` a"
+      " ON a.routine = r.ROUTINE_NAME WHERE r.ROUTINE_SCHEMA = " + admin->Quote(meta));
+  const db::mysql::ServerApi api(harness_.instance_prefix(), db::Flavour::kMariaDb);
+  ASSERT_EQ(routines.size(), api.routines().size());
+  for (const auto& row : routines) {
+    SCOPED_TRACE(row[0]);
+    EXPECT_EQ(row[1], "DEFINER");
+    EXPECT_EQ(row[2], harness_.config().user + "@%");
+    EXPECT_EQ(row[3], std::to_string(db::kServerApiVersion));
+  }
+}
+
+// The bookkeeping of the release before owners (no owner columns) is migrated by EnsureOperator,
+// its records kept; a database recorded without an owner gets one from the first
+// EnsureDatabase, and keeps it.
+TEST_F(MariaDbEngineTest, BookkeepingOfThePreviousReleaseIsMigratedAndOwnersRecorded) {
+  const std::string other_prefix = "go" + harness_.instance_prefix().substr(2);
+  const std::string meta = "`" + other_prefix + "meta`";
+  const std::string db = other_prefix + "tdb";
+  auto admin = harness_.Admin();
+  admin->Query("CREATE DATABASE " + meta);
+  admin->Query("CREATE TABLE " + meta + ".`databases` (name VARCHAR(64) CHARACTER SET utf8mb4"
+               " COLLATE utf8mb4_bin PRIMARY KEY, kind VARCHAR(16) NOT NULL,"
+               " recorded_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+  admin->Query("CREATE DATABASE `" + db + "`");
+  admin->Query("INSERT INTO " + meta + ".`databases` (name, kind) VALUES ('" + db + "', 'managed')");
+  harness_.ConnectAsAnotherApplication()->EnsureOperator(
+      db::OperatorSpec{other_prefix + "operator", "Operator-Password-1", contract::kDefaultGrantable});
+  db::ConnectionConfig config = AsUser(harness_.config(), other_prefix + "operator", "Operator-Password-1");
+  config.instance_prefix = other_prefix;
+  auto other = db::ConnectMariaDb(config);
+  EXPECT_EQ(other->InspectDatabase(db), (db::DatabaseInfo{db::DatabaseStatus::kManaged, std::nullopt}));
+  other->EnsureDatabase(db, contract::kOwnerB);
+  other->EnsureDatabase(db, contract::kOwnerA);
+  EXPECT_EQ(other->InspectDatabase(db),
+            (db::DatabaseInfo{db::DatabaseStatus::kManaged, contract::kOwnerB}));
 }
 
 // The bookkeeping that marks managed databases is out of every relation user's reach.
@@ -231,13 +169,22 @@ class QueryLogsOn {
     }
     return text;
   }
+  /// The statements `user` sent, as the general log holds them.
+  std::vector<std::string> StatementsOf(const std::string& user) {
+    return admin_.Query("SELECT CONVERT(argument USING utf8mb4) FROM mysql.general_log"
+                        " WHERE command_type = 'Query' AND user_host LIKE " +
+                        admin_.Quote(user + "[%"));
+  }
 
  private:
   MyProbeSession& admin_;
 };
 
 // With the general and slow query logs recording every statement, neither holds a password the
-// engine sets: its statements that carry one run with sql_log_off and slow_query_log off.
+// engine sets. The least-privileged operator, as in production, may not switch the logs off:
+// what they show of it are its CALLs of the server API, which carry the password's hash, never
+// the password; the statements the procedures run inside (CREATE USER, ALTER USER, GRANT) are
+// not logged at all.
 TEST_F(MariaDbEngineTest, PasswordsStayOutOfTheQueryLogs) {
   auto admin = harness_.Admin();
   const std::string db = Name("logdb");
@@ -245,21 +192,33 @@ TEST_F(MariaDbEngineTest, PasswordsStayOutOfTheQueryLogs) {
   const std::string first = "LogProbeFirst-" + Name("0123456789");  // unique: the logs persist
   const std::string second = "LogProbeSecond-" + Name("0123456789");
   std::string text;
+  std::vector<std::string> statements;
   {
     QueryLogsOn logs(*admin);
-    // The least-privileged operator, as in production: it may not switch the logs off, so
-    // the statements carry the password's hash, never the password.
     auto engine = db::ConnectMariaDb(harness_.OperatorConfig());
     engine->EnsureDatabase(db, contract::kOwnerA);
     engine->EnsureUser(Spec(user, first, db));
     engine->SetPassword(user, second);
     engine->DropUser(Name("nobody"));  // a statement after the hidden ones is logged again
     text = logs.Text();
+    statements = logs.StatementsOf(harness_.OperatorName());
   }
   EXPECT_TRUE(CanLogin(user, second, db));
   ASSERT_NE(text.find(Name("nobody")), std::string::npos) << "the session's statements were logged";
   EXPECT_EQ(text.find(first), std::string::npos);
   EXPECT_EQ(text.find(second), std::string::npos);
+  const std::string hash = db::mysql::NativePasswordHash(first);
+  bool hash_in_call = false;
+  for (const auto& statement : statements) {
+    SCOPED_TRACE(statement.substr(0, 60));
+    for (const char* inner : {"CREATE USER", "ALTER USER", "GRANT", "DROP USER", "KILL"}) {
+      EXPECT_NE(statement.rfind(inner, 0), 0u) << "an inner statement was logged";
+    }
+    if (statement.find(hash) == std::string::npos) continue;
+    EXPECT_EQ(statement.rfind("CALL `" + harness_.instance_prefix() + "meta`.`ensure_user`(", 0), 0u);
+    hash_in_call = true;
+  }
+  EXPECT_TRUE(hash_in_call);
 }
 
 TEST(MySqlSql, QuotesIdentifiersAndGrantWildcards) {
@@ -294,23 +253,80 @@ TEST(MySqlSql, TlsRefusalsAreNotConnectionTrouble) {
   EXPECT_EQ(ConnectErrorKind(0, ""), db::ErrorKind::kConnection);
 }
 
-TEST(MySqlSql, PrivilegeSets) {
-  EXPECT_EQ(db::mysql::GlobalPrivileges({db::ExtraRole::kCreateDb}),
-            std::vector<std::string>{"CREATE"});
+TEST(MySqlSql, PrivilegeSetsAndRoles) {
   const auto& database = db::mysql::DatabasePrivileges();
   EXPECT_TRUE(std::is_sorted(database.begin(), database.end()));
   for (const char* never : {"GRANT OPTION", "SUPER", "FILE", "PROCESS", "CREATE USER", "RELOAD"}) {
     EXPECT_EQ(std::count(database.begin(), database.end(), never), 0) << never;
   }
-  const auto op = db::mysql::OperatorPrivileges(db::Flavour::kMariaDb);
-  for (const char* never : {"SUPER", "FILE", "SHUTDOWN", "RELOAD", "GRANT OPTION"}) {
-    EXPECT_EQ(std::count(op.begin(), op.end(), never), 0) << never;
-  }
-  EXPECT_EQ(std::count(op.begin(), op.end(), "CONNECTION ADMIN"), 1);
+  using db::ExtraRole;
+  EXPECT_EQ(db::mysql::RoleList({}), "");
+  EXPECT_EQ(db::mysql::RoleList({ExtraRole::kSuperuser, ExtraRole::kCreateDb}), "createdb,superuser");
+  EXPECT_EQ(db::mysql::GrantableRoleNames(contract::kDefaultGrantable),
+            std::vector<std::string>{"createdb"});
   // What the server's own PASSWORD('abc') returns.
   EXPECT_EQ(db::mysql::NativePasswordHash("abc"), "*0D3CED9BEC10A777AEC23CCC353A8C08A633045E");
+  EXPECT_NE(db::mysql::UnusablePasswordHash(), db::mysql::UnusablePasswordHash());
+  EXPECT_EQ(db::mysql::SqlString(R"(it's \ here)"), R"('it''s \\ here')");
   EXPECT_EQ(db::mysql::ShortVersion("10.11.6-MariaDB-0+deb12u1"), "10.11.6");
   EXPECT_EQ(db::mysql::ShortVersion("8.0.36"), "8.0.36");
+}
+
+TEST(MySqlSql, ParsesShowGrantsLines) {
+  using Kind = db::mysql::GrantLine::Kind;
+  const auto usage = db::mysql::ParseGrantLine(
+      "GRANT USAGE ON *.* TO `op`@`%` IDENTIFIED BY PASSWORD '*0D3CED9BEC10A777AEC23CCC353A8C08A633045E'");
+  EXPECT_EQ(usage.kind, Kind::kPrivileges);
+  EXPECT_EQ(usage.privileges, std::vector<std::string>{"USAGE"});
+  EXPECT_EQ(usage.object, "*.*");
+  EXPECT_FALSE(usage.grant_option);
+  const auto columns = db::mysql::ParseGrantLine(
+      "GRANT SELECT (`a`, `b`), INSERT ON `d`.`t` TO `op`@`%` WITH GRANT OPTION");
+  EXPECT_EQ(columns.privileges, (std::vector<std::string>{"SELECT (`a`, `b`)", "INSERT"}));
+  EXPECT_EQ(columns.object, "`d`.`t`");
+  EXPECT_TRUE(columns.grant_option);
+  EXPECT_EQ(db::mysql::ParseGrantLine("GRANT `dba` TO `op`@`%`").kind, Kind::kRole);
+  EXPECT_EQ(db::mysql::ParseGrantLine("GRANT PROXY ON ''@'%' TO 'op'@'%'").object, "''@'%'");
+  EXPECT_EQ(db::mysql::ParseGrantLine("SET DEFAULT ROLE `dba` FOR `op`@`%`").kind,
+            Kind::kDefaultRole);
+}
+
+TEST(MySqlSql, ComparesTheOperatorsGrantsWithTheLeastPrivileges) {
+  const std::string usage = "GRANT USAGE ON *.* TO `op`@`%` IDENTIFIED BY PASSWORD '*AB'";
+  const std::string meta = "GRANT SELECT, EXECUTE ON `gx_meta`.* TO `op`@`%`";
+  EXPECT_EQ(db::mysql::CompareOperatorGrants({usage, meta}, "gx_meta"), db::mysql::OperatorGrantDrift{});
+  const auto old = db::mysql::CompareOperatorGrants(
+      {"GRANT SELECT, CREATE USER ON *.* TO `op`@`%` IDENTIFIED BY PASSWORD '*AB' WITH GRANT OPTION",
+       "GRANT `dba` TO `op`@`%`"},
+      "gx_meta");
+  EXPECT_EQ(old.surplus, (std::vector<std::string>{"SELECT, CREATE USER on *.* WITH GRANT OPTION",
+                                                   "role `dba`"}));
+  EXPECT_EQ(old.missing, (std::vector<std::string>{"EXECUTE on `gx_meta`.*", "SELECT on `gx_meta`.*"}));
+  EXPECT_TRUE(old.privileges);
+  EXPECT_EQ(old.roles, std::vector<std::string>{"`dba`"});
+  for (const auto& item : old.surplus) EXPECT_EQ(item.find("*AB"), std::string::npos);
+  const auto option = db::mysql::CompareOperatorGrants(
+      {"GRANT USAGE ON *.* TO `op`@`%` WITH GRANT OPTION", meta}, "gx_meta");
+  EXPECT_EQ(option.surplus, std::vector<std::string>{"GRANT OPTION on *.*"});
+}
+
+TEST(MySqlSql, RedefinesShowCreateTexts) {
+  using db::mysql::Redefine;
+  EXPECT_EQ(Redefine("CREATE ALGORITHM=UNDEFINED DEFINER=`u`@`%` SQL SECURITY DEFINER VIEW `v` AS "
+                     "select 'DEFINER=`u`@`%`'",
+                     "u", "`d`@`localhost`", "ALTER "),
+            "ALTER ALGORITHM=UNDEFINED DEFINER=`d`@`localhost` SQL SECURITY DEFINER VIEW `v` AS "
+            "select 'DEFINER=`u`@`%`'");
+  EXPECT_EQ(Redefine("CREATE DEFINER=`u`@`%` PROCEDURE `p`() BEGIN END", "u", "`d`@`localhost`",
+                     "CREATE OR REPLACE "),
+            "CREATE OR REPLACE DEFINER=`d`@`localhost` PROCEDURE `p`() BEGIN END");
+  EXPECT_EQ(Redefine("CREATE DEFINER=`x`@`%` PROCEDURE `p`() SELECT 'DEFINER=`u`@`%`'", "u", "`d`@`h`",
+                     "CREATE "),
+            std::nullopt);
+  EXPECT_EQ(Redefine("DROP VIEW v", "u", "`d`@`h`", "ALTER "), std::nullopt);
+  EXPECT_EQ(Redefine(R"(CREATE DEFINER="u"@"%" PACKAGE "pk" AS PROCEDURE x; END)", "u",
+                     "`d`@`h`", "CREATE OR REPLACE "),
+            R"(CREATE OR REPLACE DEFINER=`d`@`h` PACKAGE "pk" AS PROCEDURE x; END)");
 }
 
 }  // namespace
