@@ -246,7 +246,9 @@ CreateAndRemove TimeRuns(std::vector<Session>& sessions, const Options& options,
     const std::string tag = grantor::adapters::RandomHex(3);
     std::vector<std::string> names;
     for (int i = 0; i < options.count; ++i) {
-      names.push_back(stem + "_" + tag + "_" + std::to_string(i));
+      // "<stem>_u<hex>_<i>": a letter first, as the server-side functions require of the
+      // names in an application's namespace (core::IsTenantUserName).
+      names.push_back(stem + "_u" + tag + "_" + std::to_string(i));
     }
     const auto name = [&](int i) -> const std::string& {
       return names[static_cast<std::size_t>(i)];

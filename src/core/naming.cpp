@@ -154,6 +154,8 @@ bool IsTenantUserName(std::string_view prefix, std::string_view name) {
   if (prefix.empty() || name.size() <= prefix.size() || name.substr(0, prefix.size()) != prefix) {
     return false;
   }
+  // PostgreSQL cuts longer names to 63 bytes, which could land on another role's name.
+  if (name.size() > 63) return false;
   const std::string_view suffix = name.substr(prefix.size());
   if (suffix.front() < 'a' || suffix.front() > 'z') return false;
   for (const char c : suffix) {

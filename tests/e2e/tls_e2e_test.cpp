@@ -50,7 +50,9 @@ class TlsTest : public ::testing::TestWithParam<Engine> {
                                   kProvider,  "--config",
                                   "host=" + server.host,
                                   "--config", "port=" + std::to_string(server.port),
-                                  "--config", "ssl-mode=" + ssl_mode};
+                                  "--config", "ssl-mode=" + ssl_mode,
+                                  // the test logs in as the operator over TLS
+                                  "--config", "expose-operator-password=true"};
     if (!ssl_ca.empty()) args.insert(args.end(), {"--config", "ssl-ca=" + ssl_ca});
     model_.Juju(args);
     model_.ConfigureAdmin(kProvider, server);

@@ -67,7 +67,7 @@ std::string PostgresAdminRole(std::string_view instance_prefix);
 
 /// Whether `name` may be a login user that a grantor application (instance prefix `prefix`)
 /// creates for its relations: `prefix`, then a suffix of [a-z0-9_] starting with a letter that
-/// is none of the names the application keeps for itself: "operator", "api", "meta", "admin",
+/// is none of the names the application keeps for itself (63 bytes at most in all): "operator", "api", "meta", "admin",
 /// "admin_*", "def_*", "o<digits>" (its operator, server-side functions and bookkeeping, admin
 /// roles, MySQL definer accounts and PostgreSQL group roles). Production relation users are
 /// "<prefix>r<id>" and "<prefix>r<id>b" (core::InstanceNames). The engines' server-side

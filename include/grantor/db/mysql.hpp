@@ -5,9 +5,10 @@
 
 namespace grantor::db {
 
-/// Connects as the admin (which needs CREATE USER, GRANT OPTION, PROCESS, CONNECTION ADMIN/SUPER
-/// to kill sessions, and the privileges it grants). Detects the flavour (MariaDB vs MySQL 8)
-/// from SELECT VERSION() and adapts the few statements that differ.
+/// Connects as the admin (every privilege WITH GRANT OPTION: it installs the procedures and is
+/// their DEFINER) or as the application's operator (EXECUTE and SELECT on its bookkeeping
+/// database only; every privileged step goes through the procedures). Detects the flavour
+/// (MariaDB vs MySQL 8) from SELECT VERSION() and adapts the few statements that differ.
 /// Throws DbError{kConnection} when the server is unreachable or rejects the credentials.
 EnginePtr ConnectMariaDb(const ConnectionConfig& config);
 

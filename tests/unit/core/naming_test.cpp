@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace grantor::core {
 namespace {
@@ -82,6 +83,23 @@ TEST(DatabaseNameProblem, ReservesGrantorsOwnNames) {
 TEST(Printable, ReplacesUnsafeBytesAndTruncates) {
   EXPECT_EQ(Printable("a'b\"c;d"), "a?b?c?d");
   EXPECT_EQ(Printable(std::string(100, 'x')), std::string(64, 'x') + "...");
+}
+
+// The namespace the server-side functions accept: the application's relation users, and none of
+// the names it keeps for itself or anyone else's.
+TEST(IsTenantUserName, AcceptsRelationUsersOnlyInTheApplicationsNamespace) {
+  const std::string prefix = "grantor_0a1b2c3d4e_";
+  for (const std::string suffix : {"r5", "r5b", "r123456b", "u", "adm", "a1", "t_x_1", "ops"}) {
+    EXPECT_TRUE(IsTenantUserName(prefix, prefix + suffix)) << suffix;
+  }
+  for (const std::string& suffix : std::vector<std::string>{"", "operator", "api", "meta", "admin", "admin_0a1b", "def_7", "o16384", "5", "_r5", "R5",
+        "r-5", "r5;", "r 5", std::string(64, 'r')}) {
+    EXPECT_FALSE(IsTenantUserName(prefix, prefix + suffix)) << suffix;
+  }
+  EXPECT_TRUE(IsTenantUserName(prefix, prefix + "o1x")) << "not a group role's name";
+  EXPECT_FALSE(IsTenantUserName(prefix, "grantor_ffffffffff_r5")) << "another application's";
+  EXPECT_FALSE(IsTenantUserName(prefix, "postgres"));
+  EXPECT_FALSE(IsTenantUserName("", "r5"));
 }
 
 }  // namespace
