@@ -453,7 +453,11 @@ void MariaDbEngine::LockDirectly(const std::string& name) {
 void MariaDbEngine::LockUser(const std::string& name) {
   RequireUserName(name, kDialect);
   if (AsOperator()) {
-    CallApi("CALL " + Call("lock_user", {Lit(name)}), "lock user '" + name + "'");
+    // An absent user (a relation that was refused, or revoked already) costs one read and no
+    // call that would change it.
+    if (UserExists(name)) {
+      CallApi("CALL " + Call("lock_user", {Lit(name)}), "lock user '" + name + "'");
+    }
     return;
   }
   RequireRelationUser(name, "lock user");
@@ -463,7 +467,9 @@ void MariaDbEngine::LockUser(const std::string& name) {
 void MariaDbEngine::DropUser(const std::string& name) {
   RequireUserName(name, kDialect);
   if (AsOperator()) {
-    CallApi("CALL " + Call("drop_user", {Lit(name)}), "drop user '" + name + "'");
+    if (UserExists(name)) {
+      CallApi("CALL " + Call("drop_user", {Lit(name)}), "drop user '" + name + "'");
+    }
     return;
   }
   RequireRelationUser(name, "drop user");

@@ -215,6 +215,7 @@ class PqEngine final : public Engine {
   void EnsureUser(const UserSpec& spec) override;
   void SetPassword(const std::string& user, const std::string& password) override;
   void LockUser(const std::string& name) override;
+  bool RoleExists(const std::string& name);
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
@@ -289,9 +290,10 @@ pqxx::connection& PqEngine::Main() {
       "SELECT r.rolname, pg_catalog.current_database(), r.rolsuper, r.rolcreaterole,"
       " r.rolcreatedb, pg_catalog.current_setting('password_encryption'),"
       " pg_catalog.current_setting('server_version_num')::pg_catalog.int4,"
-      " pg_catalog.to_regclass($1) IS NOT NULL"
+      " EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+      "  ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'databases')"
       " FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER",
-      api_ ? "\"" + api_->schema() + "\".databases" : std::string("pg_catalog.pg_class"));
+      api_ ? api_->schema() : std::string());
   facts_.user = row[0].as<std::string>();
   facts_.database = row[1].as<std::string>();
   facts_.superuser = row[2].as<bool>();
@@ -406,10 +408,14 @@ bool PqEngine::DatabaseExists(const std::string& name) {
 
 bool PqEngine::UserExists(const std::string& name) {
   RequireUserName(name, kDialect);
-  return Guard("look up user", [&] {
-    pqxx::nontransaction tx(Main());
-    return !tx.exec_params("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", name).empty();
-  });
+  return Guard("look up user", [&] { return RoleExists(name); });
+}
+
+// The name travels as a literal (escaped by libpq), so that the server's statement log shows
+// this read as one SELECT.
+bool PqEngine::RoleExists(const std::string& name) {
+  pqxx::nontransaction tx(Main());
+  return !tx.exec("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = " + Literal(tx, name)).empty();
 }
 
 // One query: the database's OID and owner, whether PUBLIC holds anything on it, and its record.
@@ -639,6 +645,9 @@ void PqEngine::LockUser(const std::string& name) {
   RequireTenant(name);
   Guard("lock user", [&] {
     CheckApi();
+    // An absent user (a relation that was refused, or revoked already) costs one read and no
+    // call that names it.
+    if (!RoleExists(name)) return;
     pqxx::nontransaction tx(Main());
     const std::string user = Literal(tx, name);
     RunScript(tx, "BEGIN; SELECT " + Call("lock_user", {user}) + "; COMMIT; SELECT " +
@@ -700,6 +709,7 @@ void PqEngine::DropUser(const std::string& name) {
   RequireTenant(name);
   Guard("drop user", [&] {
     CheckApi();
+    if (!RoleExists(name)) return;
     const std::vector<DropTarget> targets = PrepareDrop(name);
     for (const DropTarget& target : targets) {
       if (!target.owned) continue;

@@ -814,7 +814,7 @@ std::string ServerApi::CheckQuery() const {
          " pg_catalog.pg_get_function_identity_arguments(p.oid) || ')',"
          " pg_catalog.pg_get_function_result(p.oid) || '|' || l.lanname || '|' ||"
          " p.prosecdef::pg_catalog.text || '|' ||"
-         " coalesce(pg_catalog.array_to_string(p.proconfig, ';'), '') || '|' ||"
+         " coalesce(pg_catalog.array_to_string(p.proconfig, pg_catalog.chr(59)), '') || '|' ||"
          " pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p.prosrc, 'UTF8')), 'hex')"
          " || '|' || (p.proowner = n.nspowner)::pg_catalog.text || '|' || " +
          acl("coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))", "p.proowner") +
