@@ -3,7 +3,8 @@
 # (as a non-root user, in a temporary directory), and tells the story a Juju user cares about on
 # grantor's local model: integrate -> credentials and a real login; remove-relation -> the same
 # login refused; integrate again -> a new user and password that still reach the data; the
-# charm's own password rotation; credentials for an application outside Juju. Cleans up after.
+# charm's own password rotation; another application refused the first one's database;
+# credentials for an application outside Juju. Cleans up after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,6 +45,9 @@ echo "$ juju add-secret pg-admin username=$GRANTOR_TEST_PG_USER password#file=..
 show grant-secret pg-admin postgresql
 show config postgresql admin-credentials="$secret"
 show status
+say "   The admin account is needed to set the charm up only: remove it (recommended)"
+show config postgresql admin-credentials=
+show status
 
 say "2. juju integrate: the application gets its own user, password and database"
 show deploy tests/charms/demo-app myapp --config database=shop
@@ -72,12 +76,18 @@ user2=$(field username <<<"$creds2") password2=$(field password <<<"$creds2")
 [ "$user2" != "$user" ] && [ "$password2" != "$password" ] || { echo "UNEXPECTED: same credentials"; exit 1; }
 login "$user2" "$password2" shop "INSERT INTO orders VALUES (2, 'tea'); SELECT * FROM orders ORDER BY id;"
 
-say "5. The charm's own internal user: set-password rotates it, get-password shows it"
+say "5. Another application cannot take myapp's database by naming it"
+show deploy tests/charms/demo-app intruder --config database=shop
+show integrate intruder postgresql:database
+show status
+show remove-relation intruder postgresql
+
+say "6. The charm's own internal user: set-password rotates it; get-password shows it only when allowed"
 show run postgresql/leader set-password
-juju run postgresql/leader get-password 2>/dev/null | sed 's/^\( *password: \).*/\1<hidden in the demo>/'
+show run postgresql/leader get-password || true
 show run postgresql/leader set-password password=short || true
 
-say "6. An application outside Juju: data-integrator"
+say "7. An application outside Juju: data-integrator"
 show deploy build/charms/grantor-data-integrator data-integrator --config database-name=analytics
 show integrate data-integrator postgresql
 di=$(juju run data-integrator/leader get-credentials 2>/dev/null)
