@@ -1,6 +1,12 @@
 # Every external dependency, all from Debian packages (scripts/install-deps.sh). No downloads.
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED)
+# Boost 1.74's Asio looks for C++20 coroutines in <experimental/coroutine> (libc++'s old place)
+# under clang; with libstdc++ they are in <coroutine>, which it uses once told that clang has
+# them (the clang sanitizer build compiles the daemon for the unit tests).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_compile_definitions(BOOST_ASIO_HAS_CO_AWAIT=1)
+endif()
 find_package(CLI11 2.1 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(spdlog REQUIRED)
