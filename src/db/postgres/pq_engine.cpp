@@ -24,6 +24,9 @@
 // ever travels in a message after the one that hid its transaction from the server's records.
 
 #include <algorithm>
+#include <chrono>
+#include <string_view>
+#include <thread>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -216,6 +219,7 @@ class PqEngine final : public Engine {
   void SetPassword(const std::string& user, const std::string& password) override;
   void LockUser(const std::string& name) override;
   bool RoleExists(const std::string& name);
+  void InstallRetryingConcurrentUpdates(const OperatorSpec& spec);
   void DropUser(const std::string& name) override;
   bool UserExists(const std::string& name) override;
   std::vector<std::string> ListUsers(const std::string& prefix) override;
@@ -840,12 +844,37 @@ void PqEngine::EnsureOperator(const OperatorSpec& spec) {
                         "ensure operator: the admin account " + facts_.user +
                             " needs SUPERUSER, or CREATEROLE and CREATEDB");
         }
-        Install(spec);
+        InstallRetryingConcurrentUpdates(spec);
         facts_.bookkeeping = true;
         api_checked_ = false;
         RevokeOperatorElsewhere();
       },
       secret);
+}
+
+// The install grants and revokes on shared catalog rows that other sessions may change at the
+// same moment (SET on the log parameters is one pg_parameter_acl row per parameter for every
+// operator of the server; database ACLs): PostgreSQL then refuses one of them with "tuple
+// concurrently updated" instead of waiting. The whole install is one transaction, so it is tried
+// again, a few times, after a short pause.
+void PqEngine::InstallRetryingConcurrentUpdates(const OperatorSpec& spec) {
+  constexpr int kAttempts = 4;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      Install(spec);
+      return;
+    } catch (const pqxx::sql_error& error) {
+      const bool concurrent =
+          std::string_view(error.what()).find("tuple concurrently updated") != std::string_view::npos;
+      if (!concurrent || attempt == kAttempts) throw;
+      try {
+        pqxx::nontransaction(Main()).exec("ROLLBACK");
+      } catch (const std::exception&) {
+        // Not in a transaction any more: nothing to roll back.
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    }
+  }
 }
 
 void PqEngine::Install(const OperatorSpec& spec) {
