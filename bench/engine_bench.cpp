@@ -2,7 +2,7 @@
 //
 //   grantor_engine_bench --env-dir DIR --engine postgres|mariadb --count N --out FILE.json
 //                        [--connections C] [--runs R]
-//   grantor_engine_bench --engine scram --count N --out FILE.json
+//   grantor_engine_bench --env-dir DIR --engine scram --count N --out FILE.json [--runs R]
 //   grantor_engine_bench --env-dir DIR --engine postgres-floor --count N --out FILE.json
 //                        [--connections C] [--runs R]
 //
@@ -14,7 +14,8 @@
 // Markdown table row: users per run, the median over the R runs of the per-run rate, and the
 // median and p95 latency of every call of every run; writes every per-call latency to FILE.json
 // with per-run rates and the process's CPU time per call (the client side's cost).
-// `--engine scram` times the PostgreSQL engine's client-side SCRAM-SHA-256 verifier alone.
+// `--engine scram` times the SCRAM-SHA-256 verifier the PostgreSQL engine has libpq compute
+// (PQencryptPasswordConn on a session with the server, which it does not message) alone.
 // `--engine postgres-floor` is the server's own floor, without grantor: C plain libpqxx sessions
 // each send one `CREATE ROLE ... LOGIN PASSWORD '<verifier>'` per user (verifiers computed before
 // the clock starts), then `DROP ROLE`. No engine can issue PostgreSQL users faster than this.
@@ -40,7 +41,7 @@
 #include <pqxx/pqxx>
 
 #include "db/postgres/conninfo.hpp"
-#include "db/postgres/scram.hpp"
+#include "db/postgres/session.hpp"
 #include "flags.hpp"
 #include "grantor/adapters/password.hpp"
 #include "grantor/db/engine.hpp"
@@ -71,7 +72,7 @@ void Declare(CLI::App& app, Options& options) {
       ->check(CLI::PositiveNumber);
   app.add_option("--out", options.out, "every latency, as JSON")->required();
   app.callback([&options] {
-    if (options.env_dir.empty() && options.engine != "scram") {
+    if (options.env_dir.empty()) {
       throw CLI::ValidationError("--env-dir", "required with --engine " + options.engine);
     }
   });
@@ -263,60 +264,72 @@ CreateAndRemove TimeRuns(std::vector<Session>& sessions, const Options& options,
   return phases;
 }
 
+// A plain session of the admin account with the PostgreSQL test server.
+std::unique_ptr<grantor::db::postgres::Session> AdminSession(const Options& options) {
+  const auto config = AdminConfig(options, /*postgres=*/true);
+  return std::make_unique<grantor::db::postgres::Session>(
+      grantor::db::postgres::BuildConninfo(config, config.dbname, ""));
+}
+
+// The iteration count of a verifier "SCRAM-SHA-256$<iterations>:<salt>$...".
+int IterationsOf(const std::string& verifier) {
+  const auto dollar = verifier.find('$');
+  if (dollar == std::string::npos) throw std::runtime_error("not a SCRAM verifier");
+  return std::stoi(verifier.substr(dollar + 1));
+}
+
 int RunScram(const Options& options) {
+  const auto session = AdminSession(options);
   Phases phases;
+  int iterations = 0;
   for (int run = 0; run < options.runs; ++run) {
     std::vector<std::string> passwords;
     for (int i = 0; i < options.count; ++i) passwords.push_back(grantor::adapters::GeneratePassword());
     Phase phase;
     const double cpu_before = ProcessCpuSeconds();
     const auto begin = Clock::now();
-    std::size_t sink = 0;
     for (const auto& password : passwords) {
       const auto start = Clock::now();
-      sink += grantor::db::postgres::ScramSha256Verifier(password).size();
+      const std::string verifier =
+          grantor::db::postgres::ScramVerifier(*session, "bench_scram", password);
       phase.latencies_ms.push_back(
           std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+      iterations = IterationsOf(verifier);
     }
     phase.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
     phase.cpu_seconds = ProcessCpuSeconds() - cpu_before;
-    if (sink == 0) throw std::logic_error("no verifier");
     phases.runs.push_back(std::move(phase));
   }
   const nlohmann::json result = {{"engine", "scram"},
                                  {"count", options.count},
-                                 {"iterations", grantor::db::postgres::kScramIterations},
+                                 {"iterations", iterations},
                                  {"verifier", phases.Summary()}};
   std::ofstream(options.out) << result.dump(1) << "\n";
   const auto& summary = result["verifier"];
-  std::printf("| client SCRAM-SHA-256 verifier (%d iterations) | 1 | %d | %.0f | %.3f | %.3f |\n",
-              grantor::db::postgres::kScramIterations, options.count,
-              summary["per-second"].get<double>(), summary["median-ms"].get<double>(),
-              summary["p95-ms"].get<double>());
+  std::printf("| libpq SCRAM-SHA-256 verifier (PQencryptPasswordConn, %d iterations) | 1 | %d | "
+              "%.0f | %.3f | %.3f |\n",
+              iterations, options.count, summary["per-second"].get<double>(),
+              summary["median-ms"].get<double>(), summary["p95-ms"].get<double>());
   return 0;
 }
 
 // The server's floor: plain sessions, one CREATE ROLE ... PASSWORD '<verifier>' per user.
 int RunPostgresFloor(const Options& options) {
-  const auto config = AdminConfig(options, /*postgres=*/true);
-  std::vector<std::unique_ptr<pqxx::connection>> sessions;
-  for (int c = 0; c < options.connections; ++c) {
-    sessions.push_back(std::make_unique<pqxx::connection>(
-        grantor::db::postgres::BuildConninfo(config, config.dbname, "")));
-  }
+  std::vector<std::unique_ptr<grantor::db::postgres::Session>> sessions;
+  for (int c = 0; c < options.connections; ++c) sessions.push_back(AdminSession(options));
   std::vector<std::string> verifiers;  // computed before the clock starts
   for (int i = 0; i < options.count; ++i) {
-    verifiers.push_back(
-        grantor::db::postgres::ScramSha256Verifier(grantor::adapters::GeneratePassword()));
+    verifiers.push_back(grantor::db::postgres::ScramVerifier(
+        *sessions.front(), "floor", grantor::adapters::GeneratePassword()));
   }
   const auto phases = TimeRuns(
       sessions, options, "floor",
-      [&](pqxx::connection& conn, const std::string& name, int i) {
+      [&](grantor::db::postgres::Session& conn, const std::string& name, int i) {
         pqxx::nontransaction tx(conn);
         tx.exec0("CREATE ROLE " + tx.quote_name(name) + " LOGIN PASSWORD " +
                  tx.quote(verifiers[static_cast<std::size_t>(i)]));
       },
-      [](pqxx::connection& conn, const std::string& name) {
+      [](grantor::db::postgres::Session& conn, const std::string& name) {
         pqxx::nontransaction tx(conn);
         tx.exec0("DROP ROLE " + tx.quote_name(name));
       });

@@ -24,10 +24,6 @@
 // parent's. Every run must exit 0 (a hook tool cannot be reached from here: a case that called
 // one would fail and the tool says so).
 
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -38,6 +34,7 @@
 #include <vector>
 
 #include "flags.hpp"
+#include "grantor/adapters/subprocess.hpp"
 
 namespace {
 
@@ -58,31 +55,21 @@ struct Sample {
   double rss_kb = 0;
 };
 
-Sample RunOnce(const std::string& program, const std::vector<std::string>& env) {
-  std::vector<char*> envp;
-  std::vector<std::string> owned = env;
-  for (auto& entry : owned) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
-    ::execve(program.c_str(), argv, envp.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  rusage usage{};
-  if (::wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed");
-  const auto end = std::chrono::steady_clock::now();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(program + " did not exit 0 (status " + std::to_string(status) + ")");
+Sample RunOnce(const std::string& program, const grantor::subprocess::Environment& env) {
+  grantor::subprocess::Options options;
+  options.argv = {program};
+  options.env = env;
+  options.out = grantor::subprocess::Output::Inherit();
+  options.err = grantor::subprocess::Output::Inherit();
+  options.start = grantor::subprocess::Start::kFork;  // the peak RSS is then the hook's own
+  const grantor::subprocess::Result ran = grantor::subprocess::Run(options);
+  if (ran.exit_code != 0) {
+    throw std::runtime_error(program + " did not exit 0 (" + std::to_string(ran.exit_code) + ")");
   }
   Sample sample;
-  sample.wall_ms = std::chrono::duration<double, std::milli>(end - start).count();
-  sample.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
-                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
-  sample.rss_kb = static_cast<double>(usage.ru_maxrss);
+  sample.wall_ms = std::chrono::duration<double, std::milli>(ran.wall).count();
+  sample.cpu_ms = std::chrono::duration<double, std::milli>(ran.cpu).count();
+  sample.rss_kb = static_cast<double>(ran.max_rss_kb);
   return sample;
 }
 
@@ -94,7 +81,7 @@ double Quantile(std::vector<double> values, double q) {
 struct Case {
   std::string label;
   std::string program;
-  std::vector<std::string> env;
+  grantor::subprocess::Environment env;
 };
 
 // The charm's full binary: the one entry of <charm dir>/bin.
@@ -127,27 +114,31 @@ std::pair<std::string, std::string> ClientLibraries(const Options& options) {
 
 int Run(const Options& options) {
   const std::string dispatch = options.charm_dir + "/dispatch";
-  const std::vector<std::string> unit{"JUJU_CHARM_DIR=" + options.charm_dir, "JUJU_UNIT_NAME=pg/0",
-                                      "JUJU_MODEL_NAME=bench", "PATH=/nonexistent"};
-  auto with = [&unit](std::vector<std::string> extra) {
-    extra.insert(extra.end(), unit.begin(), unit.end());
+  const grantor::subprocess::Environment unit{{"JUJU_CHARM_DIR", options.charm_dir},
+                                              {"JUJU_UNIT_NAME", "pg/0"},
+                                              {"JUJU_MODEL_NAME", "bench"},
+                                              {"PATH", "/nonexistent"}};
+  auto with = [&unit](grantor::subprocess::Environment extra) {
+    extra.insert(unit.begin(), unit.end());
     return extra;
   };
   std::vector<Case> cases{
       {"floor: /bin/true", "/bin/true", {}},
       {"nothing to do, ended by dispatch (database-relation-joined)", dispatch,
-       with({"JUJU_DISPATCH_PATH=hooks/database-relation-joined", "JUJU_RELATION_ID=database:7",
-             "JUJU_REMOTE_APP=app", "JUJU_REMOTE_UNIT=app/0"})},
+       with({{"JUJU_DISPATCH_PATH", "hooks/database-relation-joined"},
+             {"JUJU_RELATION_ID", "database:7"},
+             {"JUJU_REMOTE_APP", "app"},
+             {"JUJU_REMOTE_UNIT", "app/0"}})},
       {"nothing to do, ended by dispatch (leader-settings-changed)", dispatch,
-       with({"JUJU_DISPATCH_PATH=hooks/leader-settings-changed"})},
+       with({{"JUJU_DISPATCH_PATH", "hooks/leader-settings-changed"}})},
       {"the full binary's start-up (run directly for leader-settings-changed)", FullBinary(options),
-       with({"JUJU_DISPATCH_PATH=hooks/leader-settings-changed"})},
+       with({{"JUJU_DISPATCH_PATH", "hooks/leader-settings-changed"}})},
   };
   const auto [client, plugin] = ClientLibraries(options);
   cases.push_back({"the client library alone (" + client.substr(client.rfind('/') + 1) + ")",
-                   Loader(), {"GRANTOR_LOAD=" + client}});
+                   Loader(), {{"GRANTOR_LOAD", client}}});
   cases.push_back({"the engine plugin alone (" + plugin.substr(plugin.rfind('/') + 1) + ")",
-                   Loader(), {"GRANTOR_LOAD=" + plugin}});
+                   Loader(), {{"GRANTOR_LOAD", plugin}}});
   double floor_ms = 0;
   for (const auto& c : cases) {
     RunOnce(c.program, c.env);  // warm the page cache

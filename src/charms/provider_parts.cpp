@@ -12,9 +12,6 @@ namespace grantor::charms {
 namespace {
 
 constexpr std::size_t kMinPasswordLength = 16;
-constexpr const char* kProblemPrefix = "problem.";
-constexpr const char* kPendingPrefix = "pending.";
-constexpr const char* kSweepPendingKey = "sweep-pending";
 
 bool OnlyChars(const std::string& text, const std::string& extra) {
   return std::all_of(text.begin(), text.end(), [&](char c) {
@@ -175,80 +172,6 @@ juju::Databag ReadOwnSecret(juju::JujuBackend& backend, const std::string& label
   } catch (const juju::SecretNotFoundError&) {
     return {};
   }
-}
-
-// --- ProblemStore ------------------------------------------------------------------------------
-
-juju::Databag& ProblemStore::Current() {
-  if (!loaded_) {
-    original_ = backend_.StateGet();
-    current_ = original_;
-    loaded_ = true;
-  }
-  return current_;
-}
-
-void ProblemStore::Set(int relation_id, const std::string& message) {
-  Current()[kProblemPrefix + std::to_string(relation_id)] = message;
-}
-
-void ProblemStore::MarkPending(int relation_id) {
-  Current()[kPendingPrefix + std::to_string(relation_id)] = "1";
-}
-
-bool ProblemStore::IsPending(int relation_id) {
-  return Current().contains(kPendingPrefix + std::to_string(relation_id));
-}
-
-std::vector<int> ProblemStore::PendingIds() {
-  std::vector<int> ids;
-  const std::string prefix = kPendingPrefix;
-  for (const auto& [key, value] : Current()) {
-    if (key.rfind(prefix, 0) == 0) ids.push_back(std::atoi(key.c_str() + prefix.size()));
-  }
-  std::sort(ids.begin(), ids.end());
-  return ids;
-}
-
-void ProblemStore::SetSweepPending(bool pending) {
-  if (pending) {
-    Current()[kSweepPendingKey] = "1";
-  } else {
-    Current().erase(kSweepPendingKey);
-  }
-}
-
-bool ProblemStore::SweepPending() { return Current().contains(kSweepPendingKey); }
-
-void ProblemStore::Clear(int relation_id) {
-  Current().erase(kProblemPrefix + std::to_string(relation_id));
-  Current().erase(kPendingPrefix + std::to_string(relation_id));
-}
-
-std::vector<std::string> ProblemStore::Messages() {
-  std::vector<std::pair<int, std::string>> by_id;
-  for (const auto& [key, value] : Current()) {
-    if (key.rfind(kProblemPrefix, 0) == 0) {
-      by_id.emplace_back(std::atoi(key.c_str() + std::string(kProblemPrefix).size()), value);
-    }
-  }
-  std::sort(by_id.begin(), by_id.end());
-  std::vector<std::string> messages;
-  for (auto& entry : by_id) messages.push_back(std::move(entry.second));
-  return messages;
-}
-
-void ProblemStore::Save() {
-  if (!loaded_) return;
-  juju::Databag changes;
-  for (const auto& [key, value] : current_) {
-    if (Get(original_, key) != value) changes[key] = value;
-  }
-  if (!changes.empty()) backend_.StateSet(changes);
-  for (const auto& [key, value] : original_) {
-    if (!current_.contains(key)) backend_.StateDelete(key);
-  }
-  original_ = current_;
 }
 
 // --- legacy ------------------------------------------------------------------------------------

@@ -54,37 +54,6 @@ std::variant<AdminCredentials, core::Problem> ReadAdminCredentials(juju::JujuBac
 /// is no such secret.
 juju::Databag ReadOwnSecret(juju::JujuBackend& backend, const std::string& label);
 
-/// Per-relation findings that must outlive the hook (kept in the unit's Juju state, read once
-/// per hook): a Blocked message for a relation that cannot be served, and a pending mark for a
-/// relation whose provisioning waits for the server.
-class ProblemStore {
- public:
-  explicit ProblemStore(juju::JujuBackend& backend) : backend_(backend) {}
-  void Set(int relation_id, const std::string& message);
-  void MarkPending(int relation_id);
-  bool IsPending(int relation_id);
-  /// Relations marked pending, in id order.
-  std::vector<int> PendingIds();
-  /// A sweep for users of removed relations was cut short (server unreachable): the next hook,
-  /// whatever its kind, sweeps again until one completes.
-  void SetSweepPending(bool pending);
-  bool SweepPending();
-  /// Forgets the relation's problem and pending mark.
-  void Clear(int relation_id);
-  /// Blocked messages, by relation id.
-  std::vector<std::string> Messages();
-  /// Writes what changed since the hook started (no tool call when nothing did).
-  void Save();
-
- private:
-  juju::Databag& Current();
-
-  juju::JujuBackend& backend_;
-  bool loaded_ = false;
-  juju::Databag original_;
-  juju::Databag current_;
-};
-
 /// The database a legacy (pgsql / mysql) requirer asks for: its `database` field, else the
 /// remote application name. `roles` and `extensions` requests are refused with a Problem.
 std::variant<std::string, core::Problem> ParseLegacyRequest(const juju::Databag& remote,

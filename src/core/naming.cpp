@@ -134,10 +134,6 @@ std::string PostgresGroupRole(std::string_view instance_prefix, std::uint32_t da
   return std::string(instance_prefix) + "o" + std::to_string(database_oid);
 }
 
-std::string PostgresAdminRole(std::string_view instance_prefix) {
-  return std::string(instance_prefix) + "admin";
-}
-
 std::string Printable(std::string_view untrusted) {
   std::string out;
   const std::size_t keep = std::min(untrusted.size(), kPrintableMax);

@@ -2,9 +2,7 @@
 // process elsewhere (include/grantor/daemon/supervisor.hpp).
 #include "grantor/daemon/supervisor.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,7 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
+#include "grantor/adapters/subprocess.hpp"
 
 namespace grantor::daemon {
 namespace {
@@ -29,47 +27,19 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-const char* const kMinimalPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const char* const kMinimalPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-// Owns the posix_spawn attribute objects for one spawn.
-class SpawnPlan {
- public:
-  SpawnPlan() {
-    ::posix_spawn_file_actions_init(&actions_);
-    ::posix_spawnattr_init(&attributes_);
-  }
-  ~SpawnPlan() {
-    ::posix_spawn_file_actions_destroy(&actions_);
-    ::posix_spawnattr_destroy(&attributes_);
-  }
-  SpawnPlan(const SpawnPlan&) = delete;
-  SpawnPlan& operator=(const SpawnPlan&) = delete;
-
-  posix_spawn_file_actions_t* actions() { return &actions_; }
-  posix_spawnattr_t* attributes() { return &attributes_; }
-
-  // Default signal dispositions and an empty mask in the child, plus `flags`.
-  void ResetSignals(short flags) {
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    ::posix_spawnattr_setsigmask(&attributes_, &none);
-    ::posix_spawnattr_setsigdefault(&attributes_, &all);
-    ::posix_spawnattr_setflags(
-        &attributes_, static_cast<short>(flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
-  }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-  posix_spawnattr_t attributes_{};
-};
-
-std::vector<char*> Pointers(std::vector<std::string>& strings) {
-  std::vector<char*> pointers;
-  for (auto& text : strings) pointers.push_back(text.data());
-  pointers.push_back(nullptr);
-  return pointers;
+// The daemon's (or its supervisor's) process, as SpawnDetached describes it.
+subprocess::Options DaemonProcess(const std::vector<std::string>& argv, const std::string& log,
+                                  const std::string& cwd, bool new_session) {
+  subprocess::Options options;
+  options.argv = argv;
+  options.env = subprocess::Environment{{"PATH", kMinimalPath}, {"LANG", "C.UTF-8"}};
+  options.cwd = cwd;
+  options.out = subprocess::Output::File(log, /*append=*/true);
+  options.err = subprocess::Output::SameAsStdout();
+  options.new_session = new_session;
+  return options;
 }
 
 // Paths written into a unit file or a supervisor argv must need no quoting at all.
@@ -151,12 +121,12 @@ DaemonRun RunDaemonOnce(const std::vector<std::string>& argv, const DaemonPaths&
                         const std::string& charm_dir) {
   const auto start = Clock::now();
   DaemonRun run;
-  const pid_t pid = SpawnDetached(argv, paths.log, charm_dir, false);
-  if (pid > 0) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    run.clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  try {
+    const subprocess::Result ended =
+        subprocess::Run(DaemonProcess(argv, paths.log, charm_dir, false));
+    run.clean = !ended.signaled && ended.exit_code == 0;
+  } catch (const std::system_error&) {
+    // Not started: an unclean run, restarted after the back-off.
   }
   run.lasted = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   return run;
@@ -171,42 +141,25 @@ void Log(const std::string& message) {
 
 int RunCommand(const std::vector<std::string>& argv) {
   if (argv.empty()) return -1;
-  SpawnPlan plan;
-  ::posix_spawn_file_actions_addopen(plan.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  std::vector<std::string> args = argv;
-  auto pointers = Pointers(args);
-  pid_t pid = -1;
-  if (::posix_spawnp(&pid, args[0].c_str(), plan.actions(), plan.attributes(), pointers.data(),
-                     environ) != 0) {
+  subprocess::Options options;
+  options.argv = argv;
+  options.out = subprocess::Output::Inherit();
+  options.err = subprocess::Output::Inherit();
+  try {
+    const subprocess::Result result = subprocess::Run(options);
+    return result.signaled ? -1 : result.exit_code;
+  } catch (const std::system_error&) {
     return -1;
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 pid_t SpawnDetached(const std::vector<std::string>& argv, const std::string& log,
                     const std::string& cwd, bool new_session) {
-  SpawnPlan plan;
-  ::posix_spawn_file_actions_addopen(plan.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(plan.actions(), STDOUT_FILENO, log.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-  ::posix_spawn_file_actions_adddup2(plan.actions(), STDOUT_FILENO, STDERR_FILENO);
-  ::posix_spawn_file_actions_addclosefrom_np(plan.actions(), STDERR_FILENO + 1);
-  ::posix_spawn_file_actions_addchdir_np(plan.actions(), cwd.c_str());
-  plan.ResetSignals(new_session ? POSIX_SPAWN_SETSID : 0);
-  std::vector<std::string> args = argv;
-  std::vector<std::string> env = {kMinimalPath, "LANG=C.UTF-8"};
-  auto arg_pointers = Pointers(args);
-  auto env_pointers = Pointers(env);
-  pid_t pid = -1;
-  if (::posix_spawn(&pid, args[0].c_str(), plan.actions(), plan.attributes(),
-                    arg_pointers.data(), env_pointers.data()) != 0) {
+  try {
+    return subprocess::Spawn(DaemonProcess(argv, log, cwd, new_session)).Release();
+  } catch (const std::system_error&) {
     return -1;
   }
-  return pid;
 }
 
 // --- systemd -----------------------------------------------------------------------------------

@@ -22,14 +22,4 @@ const char* StatusName(StatusKind kind) {
   return "unknown";
 }
 
-bool ParseStatusName(const std::string& name, StatusKind* out) {
-  for (const auto& [k, text] : kNames) {
-    if (name == text) {
-      *out = k;
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace grantor::juju

@@ -17,8 +17,6 @@
 #include "grantor/localmodel/resolver.hpp"
 #include "grantor/model/tool_server.hpp"
 
-extern char** environ;
-
 namespace grantor::localmodel {
 namespace {
 
@@ -328,16 +326,6 @@ void MoveLeadership(Model& model, const std::string& deposed) {
   ++model.applications.at(app).leader_settings_version;
 }
 
-std::map<std::string, std::string> OwnEnvironment() {
-  std::map<std::string, std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string item = *entry;
-    const auto eq = item.find('=');
-    if (eq != std::string::npos) env[item.substr(0, eq)] = item.substr(eq + 1);
-  }
-  return env;
-}
-
 // What the agent does at a due fault; returns a reply to send instead of serving the call.
 std::optional<jujuc::Response> InjectFault(const HookFault& fault, const ChildProcess& child,
                                            LiveContext& live_context, const std::string& run_dir,
@@ -346,7 +334,7 @@ std::optional<jujuc::Response> InjectFault(const HookFault& fault, const ChildPr
       "hook-tool call " + std::to_string(fault.call) + " (" + request.tool + ")";
   switch (fault.kind) {
     case HookFault::Kind::kKill:
-      ::kill(child.pid, SIGKILL);
+      if (child.pid > 0) ::kill(child.pid, SIGKILL);
       *note = "grantor-model: GRANTOR_MODEL_FAULT killed the hook at " + where + "\n";
       return jujuc::Response{1, "", "ERROR hook killed\n"};
     case HookFault::Kind::kDepose:
@@ -354,8 +342,9 @@ std::optional<jujuc::Response> InjectFault(const HookFault& fault, const ChildPr
       *note = "grantor-model: GRANTOR_MODEL_FAULT deposed the unit at " + where + "\n";
       return std::nullopt;
     case HookFault::Kind::kRun: {
-      const ProcessResult ran = RunProcess({fault.program}, OwnEnvironment(), run_dir,
-                                           run_dir + "/fault.out", run_dir + "/fault.err");
+      const ProcessResult ran =
+          RunProcess({fault.program}, subprocess::ThisEnvironment(), run_dir,
+                     run_dir + "/fault.out", run_dir + "/fault.err");
       *note = "grantor-model: GRANTOR_MODEL_FAULT ran " + fault.program + " at " + where +
               ": exit " + std::to_string(ran.exit_code) + "\n";
       return std::nullopt;

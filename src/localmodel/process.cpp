@@ -1,16 +1,9 @@
 #include "grantor/localmodel/process.hpp"
 
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 
 namespace grantor::localmodel {
 namespace {
@@ -20,43 +13,6 @@ std::string ReadWhole(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
-}
-
-// Everything the child needs, prepared before fork (only async-signal-safe calls after it).
-struct ExecPlan {
-  std::vector<std::string> argv_storage;
-  std::vector<std::string> env_storage;
-  std::vector<char*> argv;
-  std::vector<char*> envp;
-};
-
-ExecPlan MakePlan(const std::vector<std::string>& argv,
-                  const std::map<std::string, std::string>& env) {
-  ExecPlan plan;
-  plan.argv_storage = argv;
-  for (const auto& [key, value] : env) plan.env_storage.push_back(key + "=" + value);
-  for (auto& arg : plan.argv_storage) plan.argv.push_back(arg.data());
-  plan.argv.push_back(nullptr);
-  for (auto& entry : plan.env_storage) plan.envp.push_back(entry.data());
-  plan.envp.push_back(nullptr);
-  return plan;
-}
-
-[[noreturn]] void ChildExec(const ExecPlan& plan, const char* cwd, int in_fd, int out_fd,
-                            int err_fd) {
-  if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
-  if (::chdir(cwd) != 0) {
-    static const char kMsg[] = "cannot chdir to charm dir\n";
-    (void)!::write(2, kMsg, sizeof(kMsg) - 1);
-    ::_exit(127);
-  }
-  ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
-  const char* reason = ::strerror(errno);
-  static const char kPrefix[] = "exec failed: ";
-  (void)!::write(2, kPrefix, sizeof(kPrefix) - 1);
-  (void)!::write(2, reason, ::strlen(reason));
-  (void)!::write(2, "\n", 1);
-  ::_exit(127);
 }
 
 }  // namespace
@@ -70,45 +26,38 @@ long long MonotonicMicros() {
 ChildProcess SpawnProcess(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env, const std::string& cwd,
                           const std::string& out_path, const std::string& err_path) {
-  if (argv.empty()) throw std::runtime_error("SpawnProcess: empty argv");
-  const ExecPlan plan = MakePlan(argv, env);
-  const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (in_fd < 0 || out_fd < 0 || err_fd < 0) {
-    for (int fd : {in_fd, out_fd, err_fd}) {
-      if (fd >= 0) ::close(fd);
-    }
-    throw std::runtime_error("cannot open stdio files for " + argv[0]);
-  }
+  subprocess::Options options;
+  options.argv = argv;
+  options.env = env;
+  options.cwd = cwd;
+  options.out = subprocess::Output::File(out_path);
+  options.err = subprocess::Output::File(err_path);
+  options.start = subprocess::Start::kFork;
   ChildProcess child;
   child.out_path = out_path;
   child.err_path = err_path;
-  child.start_us = MonotonicMicros();
-  child.pid = ::fork();
-  if (child.pid == 0) ChildExec(plan, cwd.c_str(), in_fd, out_fd, err_fd);
-  const int fork_errno = errno;
-  ::close(in_fd);
-  ::close(out_fd);
-  ::close(err_fd);
-  if (child.pid < 0) throw std::runtime_error("fork failed: " + std::string(::strerror(fork_errno)));
+  try {
+    child.process = std::make_shared<subprocess::Child>(subprocess::Spawn(options));
+    child.pid = child.process->pid();
+  } catch (const subprocess::SpawnError& e) {
+    // What a forked child reports when its exec fails, in files of this run alone.
+    std::ofstream(out_path, std::ios::trunc);
+    std::ofstream(err_path, std::ios::trunc)
+        << "exec failed: " << std::strerror(e.code().value()) << "\n";
+  }
   return child;
 }
 
 ProcessResult WaitProcess(const ChildProcess& child) {
-  int status = 0;
-  struct rusage usage {};
-  while (::wait4(child.pid, &status, 0, &usage) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed");
-  }
   ProcessResult result;
-  result.duration_us = MonotonicMicros() - child.start_us;
-  result.max_rss_kb = usage.ru_maxrss;
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.signaled = true;
-    result.exit_code = 128 + WTERMSIG(status);
+  if (child.process) {
+    const subprocess::Result ended = child.process->Wait();
+    result.exit_code = ended.exit_code;
+    result.signaled = ended.signaled;
+    result.duration_us = ended.wall.count();
+    result.max_rss_kb = ended.max_rss_kb;
+  } else {
+    result.exit_code = 127;
   }
   result.out = ReadWhole(child.out_path);
   result.err = ReadWhole(child.err_path);

@@ -118,7 +118,6 @@ TYPED_TEST_SUITE_P(EngineContract);
 TYPED_TEST_P(EngineContract, ReportsServerVersion) {
   const db::ServerInfo info = this->engine().Server();
   EXPECT_FALSE(info.version.empty());
-  EXPECT_EQ(this->engine().ServerVersion(), info.version);
   const bool postgres = this->harness_.dialect() == core::Dialect::kPostgres;
   EXPECT_EQ(info.flavour == db::Flavour::kPostgres, postgres);
 }
@@ -166,9 +165,9 @@ TYPED_TEST_P(EngineContract, PasswordWithQuotesAndBackslashesWorks) {
   EXPECT_FALSE(this->CanLogin(user, "it's a ", db));
 }
 
-// PostgreSQL sends a client-side SCRAM verifier for printable-ASCII passwords only; anything
-// else (spaces, non-ASCII: SASLprep territory) is hashed by the server. Both must log in, and
-// rotating between the two kinds must too.
+// Passwords outside printable ASCII (spaces, non-ASCII: SASLprep territory) must log in as well
+// as ASCII ones (PostgreSQL: libpq prepares them with SASLprep before computing the verifier, as
+// the server would and as libpq does at login), and rotating between the two kinds must too.
 TYPED_TEST_P(EngineContract, NonAsciiAndAsciiPasswordsBothLogIn) {
   const std::string db = this->Name("db");
   const std::string unicode = "p\xc3\xa4ssw\xc3\xb6rd \xe2\x82\xac-\xef\xbc\xa1";  // "pässwörd €-Ａ"

@@ -7,8 +7,6 @@
 #include <libpq-fe.h>
 #include <mysql.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -21,54 +19,15 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 
-extern char** environ;
+#include "grantor/adapters/subprocess.hpp"
 
 namespace grantor::e2e {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A private temporary file for one child's stdout or stderr.
-class CaptureFile {
- public:
-  CaptureFile() {
-    char pattern[] = "/tmp/grantor-e2e-capture-XXXXXX";
-    const int fd = ::mkstemp(pattern);
-    if (fd < 0) throw std::runtime_error("mkstemp failed");
-    ::close(fd);
-    path_ = pattern;
-  }
-  ~CaptureFile() { ::unlink(path_.c_str()); }
-  CaptureFile(const CaptureFile&) = delete;
-  CaptureFile& operator=(const CaptureFile&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Read() const { return testing::ReadWholeFile(path_); }
-
- private:
-  std::string path_;
-};
-
-std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra_env) {
-  std::vector<std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    const std::string item = *entry;
-    const std::string name = item.substr(0, item.find('='));
-    bool replaced = false;
-    for (const auto& extra : extra_env) replaced |= extra.substr(0, extra.find('=')) == name;
-    if (!replaced) env.push_back(item);
-  }
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
-  return env;
-}
-
-std::vector<char*> CStrings(std::vector<std::string>& items) {
-  std::vector<char*> out;
-  for (auto& item : items) out.push_back(item.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 void Flatten(const YAML::Node& node, const std::string& prefix, Fields& out) {
   if (node.IsMap()) {
@@ -248,30 +207,22 @@ class MySession : public SqlSession {
 
 ProcessResult RunProcess(const std::vector<std::string>& argv,
                          const std::vector<std::string>& extra_env) {
-  std::vector<std::string> args = argv;
-  std::vector<std::string> env = ChildEnvironment(extra_env);
-  std::vector<char*> cargs = CStrings(args);
-  std::vector<char*> cenv = CStrings(env);
-  const CaptureFile out;
-  const CaptureFile err;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.path().c_str(), O_WRONLY | O_TRUNC, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, err.path().c_str(), O_WRONLY | O_TRUNC, 0);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ProcessResult result;
-  if (rc != 0) {
-    result.err = "cannot run " + argv[0];
-    return result;
+  subprocess::Options options;
+  options.argv = argv;
+  options.env = subprocess::ThisEnvironment();
+  for (const auto& entry : extra_env) {
+    const auto eq = entry.find('=');
+    (*options.env)[entry.substr(0, eq)] = eq == std::string::npos ? "" : entry.substr(eq + 1);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = out.Read();
-  result.err = err.Read();
+  ProcessResult result;
+  try {
+    subprocess::Result ran = subprocess::Run(options);
+    result.exit_code = ran.exit_code;
+    result.out = std::move(ran.out);
+    result.err = std::move(ran.err);
+  } catch (const std::system_error&) {
+    result.err = "cannot run " + argv[0];
+  }
   return result;
 }
 

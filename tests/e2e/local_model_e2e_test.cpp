@@ -3,12 +3,9 @@
 // use history.jsonl (hook order, env, tool calls), the charm's trace.log (what it saw from
 // inside hooks), show-unit --format json and model.json.
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -19,16 +16,18 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-extern char** environ;
-
+#include "grantor/adapters/subprocess.hpp"
 #include "testing/files.hpp"
 #include "testing/sockets.hpp"
 
 namespace {
+
+namespace subprocess = grantor::subprocess;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -75,33 +74,20 @@ class LocalModelTest : public ::testing::Test {
   void TearDown() override { temp_.Keep(HasFailure()); }
 
   // Starts `grantor-model --model-dir <dir> args...` with explicit argv (no shell); stdout and
-  // stderr go to cli.out/cli.err. Returns the pid, or -1.
-  pid_t CliStart(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{ModelBinary(), "--model-dir", dir_.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> cargv;
-    for (auto& arg : argv) cargv.push_back(arg.data());
-    cargv.push_back(nullptr);
-    const std::string out_path = (dir_ / "cli.out").string();
-    const std::string err_path = (dir_ / "cli.err").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    return rc == 0 ? pid : -1;
+  // stderr go to cli.out/cli.err.
+  subprocess::Child CliStart(const std::vector<std::string>& args) {
+    subprocess::Options options;
+    options.argv = {ModelBinary(), "--model-dir", dir_.string()};
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.out = subprocess::Output::File((dir_ / "cli.out").string());
+    options.err = subprocess::Output::File((dir_ / "cli.err").string());
+    return subprocess::Spawn(options);
   }
 
   // Waits for a CliStart process and collects its outcome.
-  CliResult CliWait(pid_t pid) {
+  CliResult CliWait(subprocess::Child child) {
     CliResult result;
-    if (pid < 0) return result;
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = child.Wait().exit_code;
     result.out = ReadWholeFile(dir_ / "cli.out");
     result.err = ReadWholeFile(dir_ / "cli.err");
     return result;
@@ -708,7 +694,7 @@ TEST_F(LocalModelTest, GarbageAndOversizedRequestsAreRefusedAndTheHookCompletes)
   Deploy("prov", 1);
   const fs::path charm = dir_ / "agents/unit-prov-0/charm";
   const std::string socket = (dir_ / "agents/unit-prov-0/agent.socket").string();
-  const pid_t running = CliStart({"run", "prov/0", "wait-for-probe"});
+  subprocess::Child running = CliStart({"run", "prov/0", "wait-for-probe"});
   ASSERT_TRUE(WaitForFile(charm / "probe-ready"));
   struct stat info {};
   ASSERT_EQ(::stat(socket.c_str(), &info), 0);
@@ -720,7 +706,7 @@ TEST_F(LocalModelTest, GarbageAndOversizedRequestsAreRefusedAndTheHookCompletes)
   const std::string oversized = RawExchange(socket, std::string("GJC1\x01\x00\x00\x01", 8));
   EXPECT_NE(oversized.find("exceeds the limit of 16777216 bytes"), std::string::npos) << oversized;
   std::ofstream(charm / "probe-done").put('x');
-  const CliResult result = CliWait(running);
+  const CliResult result = CliWait(std::move(running));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("served: yes"), std::string::npos) << result.out;
   EXPECT_FALSE(fs::exists(socket));

@@ -356,7 +356,7 @@ TEST(MariaDbTls, RequireAgainstAPlainServerIsATlsRefusal) {
 TEST(MariaDbTls, PreferAgainstAPlainServerConnects) {
   db::ConnectionConfig config = MariaDbAdminConfig();
   config.ssl_mode = db::SslMode::kPrefer;
-  EXPECT_FALSE(db::ConnectMariaDb(config)->ServerVersion().empty());
+  EXPECT_FALSE(db::ConnectMariaDb(config)->Server().version.empty());
 }
 
 }  // namespace

@@ -287,8 +287,8 @@ std::string StoredKeyOf(pqxx::connection& admin, const std::string& user) {
 }
 
 // Even when the server logs every statement of the engine's sessions and pg_stat_statements
-// tracks utility statements, neither holds a password (printable ASCII: sent as a verifier;
-// other: sent in clear, for the server to hash) nor the verifier.
+// tracks utility statements, neither holds a password (sent as a verifier, printable ASCII or
+// not) nor the verifier.
 TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
   auto admin = harness_.Admin();
   ServerRecords records(*admin);
@@ -310,6 +310,7 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
   EXPECT_TRUE(CanLogin(ascii_user, ascii_password + "2", db));
   EXPECT_TRUE(CanLogin(other_user, other_password, db));
   const std::string stored_key = StoredKeyOf(*admin, ascii_user);
+  const std::string other_stored_key = StoredKeyOf(*admin, other_user);
 
   const std::string text = records.Text();
   ASSERT_NE(text.find(db), std::string::npos) << "the sessions' statements were logged";
@@ -317,6 +318,7 @@ TEST_F(PgEngineTest, PasswordsStayOutOfTheServerLogAndStatementStatistics) {
   EXPECT_EQ(text.find(ascii_password), std::string::npos);
   EXPECT_EQ(text.find(other_password), std::string::npos);
   EXPECT_EQ(text.find(stored_key), std::string::npos);
+  EXPECT_EQ(text.find(other_stored_key), std::string::npos);
 }
 
 // A statement that fails is logged with the error (log_min_error_statement), including every

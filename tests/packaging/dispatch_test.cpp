@@ -5,7 +5,6 @@
 // dispatch's own decision.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,10 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "grantor/adapters/subprocess.hpp"
+
 namespace grantor::packaging {
 namespace {
 
 namespace fs = std::filesystem;
+namespace subprocess = grantor::subprocess;
 
 const fs::path kCharms = GRANTOR_CHARMS_DIR;
 
@@ -44,22 +46,16 @@ class DispatchTest : public ::testing::Test {
 
   // Runs dispatch with exactly `env` (plus PATH); returns its exit status.
   int Run(const std::map<std::string, std::string>& env) {
-    std::vector<std::string> entries{"PATH=/usr/bin:/bin", "JUJU_CHARM_DIR=" + Charm().string(),
-                                     "JUJU_UNIT_NAME=grantor/0", "JUJU_MODEL_NAME=m"};
-    for (const auto& [key, value] : env) entries.push_back(key + "=" + value);
-    std::vector<char*> envp;
-    for (auto& entry : entries) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    const std::string program = (Charm() / "dispatch").string();
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      char* argv[] = {const_cast<char*>(program.c_str()), nullptr};
-      ::execve(program.c_str(), argv, envp.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    subprocess::Options options;
+    options.argv = {(Charm() / "dispatch").string()};
+    options.env = subprocess::Environment{{"PATH", "/usr/bin:/bin"},
+                                          {"JUJU_CHARM_DIR", Charm().string()},
+                                          {"JUJU_UNIT_NAME", "grantor/0"},
+                                          {"JUJU_MODEL_NAME", "m"}};
+    options.env->insert(env.begin(), env.end());
+    options.out = subprocess::Output::Inherit();
+    options.err = subprocess::Output::Inherit();
+    return subprocess::Run(options).exit_code;
   }
 
   bool FullBinaryRan() const { return fs::exists(dir_ / "ran"); }

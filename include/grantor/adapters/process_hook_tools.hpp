@@ -8,20 +8,20 @@
 
 namespace grantor::adapters {
 
-/// Runs hook tools with posix_spawnp: argv is passed to the tool directly (never through a
-/// shell), the child inherits this process's environment (Juju puts its tools directory first
-/// on PATH) and working directory, receives `stdin_data` on stdin, and its stdout and stderr are
-/// captured in full (one poll loop, so arbitrarily large outputs cannot deadlock).
+/// Runs hook tools as child processes (grantor/adapters/subprocess.hpp): argv is passed to the
+/// tool directly (never through a shell), the tool is looked up on PATH and inherits this
+/// process's environment (Juju puts its tools directory first on PATH) and working directory,
+/// reads `stdin_data` on stdin, and its stdout and stderr are captured in full (whatever their
+/// size, and whether or not it reads its input).
 ///
 /// Outcomes:
 ///  - the tool ran: its exit status (a tool killed by signal N reports 128 + N);
 ///  - the tool is not on PATH (spawn fails with ENOENT): exit 127 with stderr
 ///    "ERROR <tool>: command not found\n", exactly as a shell would report it, so a missing tool
 ///    (e.g. an older Juju without state-get) surfaces as an ordinary ModelError from the backend;
-///  - anything else that prevents running it (fork/pipe failure, E2BIG, EACCES): throws
+///  - anything else that prevents running it (E2BIG, EACCES, no memory): throws
 ///    std::system_error.
-/// Thread-compatible; SIGPIPE is blocked in the calling thread while feeding stdin, so a tool
-/// that exits without reading its input never kills the charm.
+/// Thread-compatible.
 ///
 /// Constructed with an Environment, the tools run with exactly that environment instead of this
 /// process's, and are looked up on that environment's PATH (the daemon runs a hook it received

@@ -46,9 +46,6 @@ std::optional<std::string> UserPrefixProblem(std::string_view prefix, Dialect di
 /// contains the password.
 std::optional<std::string> PasswordProblem(std::string_view password);
 
-inline bool IsValidDatabaseName(std::string_view name, Dialect dialect) {
-  return !DatabaseNameProblem(name, dialect).has_value();
-}
 inline bool IsValidUserName(std::string_view name, Dialect dialect) {
   return !UserNameProblem(name, dialect).has_value();
 }
@@ -60,10 +57,6 @@ inline bool IsValidUserName(std::string_view name, Dialect dialect) {
 /// created is owned by this role: that ownership is the server-side record that the
 /// application manages it (a re-created database has a new OID, hence no owner of that name).
 std::string PostgresGroupRole(std::string_view instance_prefix, std::uint32_t database_oid);
-
-/// The PostgreSQL NOLOGIN role behind `extra-user-roles: admin` for one application:
-/// "<instance_prefix>admin".
-std::string PostgresAdminRole(std::string_view instance_prefix);
 
 /// Whether `name` may be a login user that a grantor application (instance prefix `prefix`)
 /// creates for its relations: `prefix`, then a suffix of [a-z0-9_] starting with a letter that

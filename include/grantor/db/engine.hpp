@@ -140,10 +140,9 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  /// Flavour and version of the server. Throws kConnection.
+  /// Flavour and version of the server (`version` is what the charm publishes). Throws
+  /// kConnection.
   virtual ServerInfo Server() = 0;
-  /// Server().version; what the charm publishes as `version`.
-  std::string ServerVersion() { return Server().version; }
 
   /// Whether database `name` is absent, managed or adopted by this application (and for which
   /// requirer), or someone else's. PostgreSQL: managed when owned by this application's group

@@ -22,7 +22,5 @@ struct Status {
 
 /// "maintenance", "blocked", "waiting", "active", "unknown", "error".
 const char* StatusName(StatusKind kind);
-/// Inverse of StatusName; returns false for anything else.
-bool ParseStatusName(const std::string& name, StatusKind* out);
 
 }  // namespace grantor::juju

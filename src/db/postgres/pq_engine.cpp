@@ -19,9 +19,10 @@
 //
 // Sessions run with search_path pg_catalog (conninfo.cpp) and qualify catalog calls;
 // identifiers go through quote_name(), literals through esc() (Literal()) or bound parameters,
-// and every name is validated (validate.hpp) before any of that happens. Passwords of printable
-// ASCII travel as SCRAM-SHA-256 verifiers computed here (scram.hpp); a password or verifier only
-// ever travels in a message after the one that hid its transaction from the server's records.
+// and every name is validated (validate.hpp) before any of that happens. Passwords travel as
+// SCRAM-SHA-256 verifiers that libpq computes on the engine's connection (session.hpp); a
+// verifier only ever travels in a message after the one that hid its transaction from the
+// server's records.
 
 #include <algorithm>
 #include <chrono>
@@ -36,8 +37,8 @@
 
 #include "db/postgres/conninfo.hpp"
 #include "db/postgres/pq_errors.hpp"
-#include "db/postgres/scram.hpp"
 #include "db/postgres/server_api.hpp"
+#include "db/postgres/session.hpp"
 #include "grantor/core/access_policy.hpp"
 #include "grantor/core/naming.hpp"
 #include "grantor/db/postgres.hpp"
@@ -178,8 +179,7 @@ struct SessionFacts {
   // the engine's sessions and password statements then stay out of the server's logs.
   bool can_hide_from_logs = false;
   // The server hashes clear passwords with SCRAM-SHA-256 (password_encryption); only then does
-  // the engine send verifiers it computed itself, so the stored secret's kind stays the server's
-  // choice.
+  // the engine send SCRAM verifiers, so the stored secret's kind stays the server's choice.
   bool scram = false;
   bool bookkeeping = false;  // the application's <P>api.databases table exists
 };
@@ -227,8 +227,8 @@ class PqEngine final : public Engine {
   std::optional<std::string> OperatorDrift(const ExtraRoles& grantable) override;
 
  private:
-  pqxx::connection& Main();
-  std::unique_ptr<pqxx::connection> Open(const std::string& dbname,
+  Session& Main();
+  std::unique_ptr<Session> Open(const std::string& dbname,
                                          const std::string& options = {}) const;
 
   // Runs `fn`, translating any failure into DbError (redacting `secret`). A connection failure
@@ -257,7 +257,7 @@ class PqEngine final : public Engine {
   void CheckApi();
   template <typename MakeCall>
   void WithSecret(bool use_api, const std::string& probe, MakeCall&& make_call);
-  std::string SecretLiteral(PqConnection& conn, const std::string& password) const;
+  std::string SecretLiteral(const std::string& user, const std::string& password);
 
   DatabaseFacts ReadDatabase(const std::string& name);
   DatabaseStatus StatusOf(const DatabaseFacts& facts) const;
@@ -273,19 +273,19 @@ class PqEngine final : public Engine {
   ConnectionConfig config_;
   std::optional<ServerApi> api_;
   std::optional<SecretFile> ca_file_;
-  std::unique_ptr<pqxx::connection> main_;
+  std::unique_ptr<Session> main_;
   SessionFacts facts_;
   bool api_checked_ = false;  // this session verified the server-side API
 };
 
-std::unique_ptr<pqxx::connection> PqEngine::Open(const std::string& dbname,
+std::unique_ptr<Session> PqEngine::Open(const std::string& dbname,
                                                  const std::string& options) const {
   const std::string conninfo =
       BuildConninfo(config_, dbname, ca_file_ ? std::string_view(ca_file_->path()) : "", options);
-  return std::make_unique<pqxx::connection>(conninfo);
+  return std::make_unique<Session>(conninfo);
 }
 
-pqxx::connection& PqEngine::Main() {
+Session& PqEngine::Main() {
   if (main_ && main_->is_open()) return *main_;
   api_checked_ = false;
   main_ = Open("");
@@ -378,14 +378,13 @@ void PqEngine::WithSecret(bool use_api, const std::string& probe, MakeCall&& mak
   RunScript(tx, make_call(rows) + "; COMMIT");
 }
 
-// The password as the functions get it: a SCRAM-SHA-256 verifier computed here when SASLprep
-// leaves it unchanged (printable ASCII) and the server would hash with SCRAM anyway; otherwise
-// the clear password, which the server prepares and hashes itself (exactly as for psql).
-std::string PqEngine::SecretLiteral(PqConnection& conn, const std::string& password) const {
-  if (facts_.scram && IsSaslprepIdentity(password)) {
-    return Literal(conn, ScramSha256Verifier(password));
-  }
-  return Literal(conn, password);
+// `user`'s password as the functions get it: the SCRAM-SHA-256 verifier libpq computes (after
+// SASLprep, as the server would) when the server hashes with SCRAM anyway; otherwise the clear
+// password, which the server hashes itself (exactly as for psql).
+std::string PqEngine::SecretLiteral(const std::string& user, const std::string& password) {
+  Session& session = Main();
+  if (facts_.scram) return Literal(session, ScramVerifier(session, user, password));
+  return Literal(session, password);
 }
 
 ServerInfo PqEngine::Server() {
@@ -597,7 +596,7 @@ void PqEngine::EnsureUser(const UserSpec& spec) {
         const std::string call =
             "SELECT " +
             Call("ensure_user",
-                 {Literal(conn, spec.name), SecretLiteral(conn, spec.password),
+                 {Literal(conn, spec.name), SecretLiteral(spec.name, spec.password),
                   spec.database ? Literal(conn, *spec.database) : "NULL",
                   "ARRAY[" + Join(roles, ", ") + "]::pg_catalog.text[]",
                   Literal(conn, spec.application.model_uuid), Literal(conn, spec.application.app)});
@@ -628,7 +627,7 @@ void PqEngine::SetPassword(const std::string& user, const std::string& password)
       "set password",
       [&] {
         PqConnection& conn = Main();
-        const std::string secret = SecretLiteral(conn, password);
+        const std::string secret = SecretLiteral(user, password);
         if (user != facts_.user) {
           RequireTenant(user);
           const std::string call = "SELECT " + Call("set_password", {Literal(conn, user), secret});
@@ -681,7 +680,7 @@ std::vector<DropTarget> PqEngine::PrepareDrop(const std::string& name) {
 // OWNED (which, after a REASSIGN, only revokes privileges): where the REASSIGN fails or there is
 // no group role, the user's objects there are dropped. False when the account cannot connect.
 bool PqEngine::CleanUpIn(const DropTarget& target, const std::string& user) {
-  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<Session> conn;
   try {
     conn = Open(target.database, OtherDatabaseOptions(facts_.version));
   } catch (const pqxx::broken_connection& e) {
@@ -806,7 +805,7 @@ void PqEngine::RevokeOperatorElsewhere() {
     }
   }
   for (const auto& database : databases) {
-    std::unique_ptr<pqxx::connection> conn;
+    std::unique_ptr<Session> conn;
     try {
       conn = Open(database, OtherDatabaseOptions(facts_.version));
     } catch (const pqxx::broken_connection& e) {
@@ -881,7 +880,7 @@ void PqEngine::Install(const OperatorSpec& spec) {
   pqxx::nontransaction tx(Main());
   const std::string op = tx.quote_name(spec.name);
   const std::string password =
-      spec.password ? " PASSWORD " + SecretLiteral(tx.conn(), *spec.password) : std::string();
+      spec.password ? " PASSWORD " + SecretLiteral(spec.name, *spec.password) : std::string();
   std::string first = "BEGIN";
   if (facts_.can_hide_from_logs) first += "; " + std::string(kHideFromServerRecords);
   first += "; SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(" +

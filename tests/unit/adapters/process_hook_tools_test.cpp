@@ -201,9 +201,8 @@ TEST_F(ProcessHookToolsTest, NonExecutableToolThrowsSystemError) {
 }
 
 TEST_F(ProcessHookToolsTest, DoesNotLeakPipeEndsToTheTool) {
-  // A leaked parent end of one of our pipes would show up in the child as a descriptor above 2
-  // pointing at the same pipe as its stdin, stdout or stderr (both ends share one inode).
-  // Descriptors inherited from whoever runs the tests are allowed.
+  // A leaked descriptor of ours would show up in the child as a descriptor above 2 pointing at
+  // the same file as its stdin, stdout or stderr.
   const auto tool = scripts_.Add("fds", R"sh(
 for f in /proc/$$/fd/*; do
   n=${f##*/}
@@ -217,7 +216,7 @@ done)sh");
     if (line.starts_with("std ")) standard.insert(line.substr(4));
     if (line.starts_with("extra ")) extra.push_back(line.substr(6));
   }
-  ASSERT_EQ(standard.size(), 3u) << result.out;  // three distinct pipes
+  ASSERT_EQ(standard.size(), 3u) << result.out;  // three distinct files
   for (const auto& target : extra) EXPECT_EQ(standard.count(target), 0u) << target;
 }
 
