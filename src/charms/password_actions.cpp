@@ -54,7 +54,8 @@ void SetPasswordAction(const ProviderSpec& spec, const EngineFactory& engines,
   }
   const auto current = ReadOwnSecret(backend, kOperatorSecretLabel);
   if (Get(current, "password").empty()) {
-    return backend.ActionFail("the operator user does not exist yet: wait until the charm is active");
+    return backend.ActionFail(
+        "the operator user does not exist yet: wait until the charm is active");
   }
   auto connection = std::get<ProviderConfig>(config).server;
   connection.user = Get(current, "username");
@@ -87,7 +88,8 @@ void GetPasswordAction(const ProviderSpec&, juju::JujuBackend& backend) {
   }
   const auto current = ReadOwnSecret(backend, kOperatorSecretLabel);
   if (Get(current, "password").empty()) {
-    return backend.ActionFail("the operator user does not exist yet: wait until the charm is active");
+    return backend.ActionFail(
+        "the operator user does not exist yet: wait until the charm is active");
   }
   backend.ActionSet({{"username", "operator"},
                      {"database-user", Get(current, "username")},

@@ -39,10 +39,10 @@ void ProviderExecutor::RotateCredentialsAction() {
   const DecisionContext context(spec_, std::get<ProviderConfig>(std::move(config)), context_,
                                 deps_.clock());
   ProviderInterpreter interpreter(deps_, backend_, *ledger_, context);
-  const auto targets =
-      RotationTargets(spec_, context_.app_name, interpreter.LiveRelations(), *ledger_,
-                      std::get<std::optional<int>>(wanted));
-  if (const auto* refused = std::get_if<std::string>(&targets)) return backend_.ActionFail(*refused);
+  const auto targets = RotationTargets(spec_, context_.app_name, interpreter.LiveRelations(),
+                                       *ledger_, std::get<std::optional<int>>(wanted));
+  if (const auto* refused = std::get_if<std::string>(&targets))
+    return backend_.ActionFail(*refused);
   std::vector<int> rotated;
   const auto fail = [&](const ServerFailure& failure) {
     SaveLedger();
@@ -59,8 +59,7 @@ void ProviderExecutor::RotateCredentialsAction() {
     return backend_.ActionFail("the operator user cannot be created: check admin-credentials");
   }
   for (const int id : std::get<std::vector<int>>(targets)) {
-    const Ending ending =
-        interpreter.Run(RotationItem(*ledger_, id, "rotate-credentials action"));
+    const Ending ending = interpreter.Run(RotationItem(*ledger_, id, "rotate-credentials action"));
     if (ending.stop) return fail(*ending.stop);
     if (ending.acted) rotated.push_back(id);
   }

@@ -178,8 +178,7 @@ db::ConnectionConfig ProviderInterpreter::WithUser(const std::string& user,
 
 // --- facts -----------------------------------------------------------------------------------
 
-bool ProviderInterpreter::Read(const juju::RelationRef& relation, const Need& need,
-                               Facts& facts) {
+bool ProviderInterpreter::Read(const juju::RelationRef& relation, const Need& need, Facts& facts) {
   try {
     ReadJuju(relation, need, facts);
     ReadServer(need, facts);
@@ -195,7 +194,8 @@ const core::Fields& ProviderInterpreter::OwnData(const juju::RelationRef& relati
   auto& memo = scope == juju::Scope::kApp ? own_app_data_ : own_unit_data_;
   const auto it = memo.find(relation.id);
   if (it != memo.end()) return it->second;
-  const std::string& member = scope == juju::Scope::kApp ? context_.app_name : backend_.context().unit_name;
+  const std::string& member =
+      scope == juju::Scope::kApp ? context_.app_name : backend_.context().unit_name;
   return memo[relation.id] = backend_.RelationGet(relation, member, scope);
 }
 
@@ -285,9 +285,9 @@ void ProviderInterpreter::ReadServer(const Need& need, Facts& facts) {
           Session(Account::kOperator).DatabaseExists(need.subject);
       break;
     case Fact::kUserExists:
-      facts.users_exist[need.subject] =
-          leader_facts_.users ? leader_facts_.users->contains(need.subject)
-                              : Session(Account::kOperator).UserExists(need.subject);
+      facts.users_exist[need.subject] = leader_facts_.users
+                                            ? leader_facts_.users->contains(need.subject)
+                                            : Session(Account::kOperator).UserExists(need.subject);
       break;
     case Fact::kOperatorDrift:
       facts.operator_drift =

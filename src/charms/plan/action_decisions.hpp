@@ -2,12 +2,11 @@
 // The decisions of the provider's credential actions (rotate-credentials, audit-log) that need
 // no I/O: their parameters, and which relations a rotation takes.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "charms/plan/ledger.hpp"
 #include "grantor/charms/provider.hpp"

@@ -47,18 +47,17 @@ Step Decide(const DecisionContext& context, const WorkItem& item, const ItemStat
 
 std::string Describe(const Need& need) {
   static constexpr const char* kNames[] = {
-      "remote-app", "request",        "units",           "own-app-data",  "own-unit-data",
-      "secret",     "secret-id",      "operator-secret", "server",        "database",
-      "database-exists", "user-exists", "operator-drift", "admin",        "new-password"};
+      "remote-app",      "request",     "units",           "own-app-data", "own-unit-data",
+      "secret",          "secret-id",   "operator-secret", "server",       "database",
+      "database-exists", "user-exists", "operator-drift",  "admin",        "new-password"};
   const std::string name = kNames[static_cast<int>(need.fact)];
   return need.subject.empty() ? name : name + " " + need.subject;
 }
 
 std::string Describe(const WorkItem& item) {
   using Kind = WorkItem::Kind;
-  const std::string relation = item.relation.endpoint.empty()
-                                   ? std::to_string(item.relation.id)
-                                   : item.relation.ToString();
+  const std::string relation =
+      item.relation.endpoint.empty() ? std::to_string(item.relation.id) : item.relation.ToString();
   switch (item.kind) {
     case Kind::kOpenSession:
       return item.check_privileges ? "open session, check privileges" : "open session";

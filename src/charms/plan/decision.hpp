@@ -75,8 +75,8 @@ struct Facts {
   std::optional<std::string> units;
   std::optional<core::Fields> own_app_data;
   std::optional<core::Fields> own_unit_data;
-  std::map<std::string, std::optional<core::Fields>> secrets;       ///< nullopt: no such secret
-  std::map<std::string, std::optional<std::string>> secret_ids;     ///< nullopt: no such secret
+  std::map<std::string, std::optional<core::Fields>> secrets;    ///< nullopt: no such secret
+  std::map<std::string, std::optional<std::string>> secret_ids;  ///< nullopt: no such secret
   std::optional<juju::Databag> operator_secret;
   std::optional<db::ServerInfo> server;
   std::map<std::string, db::DatabaseInfo> databases;
@@ -106,12 +106,12 @@ struct WorkItem {
     kFinishSweep,      ///< the sweep is done: no longer owed
   };
   Kind kind = Kind::kReconcile;
-  juju::RelationRef relation;  ///< its endpoint may be "" when not known
-  bool verify = false;         ///< kReconcile: compare with the server (full reconcile)
-  std::string reason;          ///< kRotate: why, for the audit trail
-  std::vector<std::string> users;           ///< kRetryCleanup, kRevokeOrphans
-  bool check_privileges = false;            ///< kOpenSession
-  std::optional<ServerFailure> failure;     ///< kRepairServerApi: what needs repair
+  juju::RelationRef relation;            ///< its endpoint may be "" when not known
+  bool verify = false;                   ///< kReconcile: compare with the server (full reconcile)
+  std::string reason;                    ///< kRotate: why, for the audit trail
+  std::vector<std::string> users;        ///< kRetryCleanup, kRevokeOrphans
+  bool check_privileges = false;         ///< kOpenSession
+  std::optional<ServerFailure> failure;  ///< kRepairServerApi: what needs repair
 };
 
 /// "reconcile database:7" and the like.

@@ -31,7 +31,6 @@ juju::RelationRef Recorded(const Ledger& ledger, int relation_id) {
   return {record != nullptr ? record->endpoint : std::string(), relation_id};
 }
 
-
 // Relations published in plain fields have no Juju secret to carry a rotate policy: their
 // rotation-period is kept here, checked on update-status.
 std::vector<WorkItem> ScheduledRotations(const DecisionContext& context, const Ledger& ledger) {
@@ -48,8 +47,7 @@ std::vector<WorkItem> ScheduledRotations(const DecisionContext& context, const L
 
 // Revoked users the ledger keeps locked, never of a relation still served.
 std::optional<std::vector<WorkItem>> RetryCleanups(const DecisionContext& context,
-                                                   const Ledger& ledger,
-                                                   const LeaderFacts& facts) {
+                                                   const Ledger& ledger, const LeaderFacts& facts) {
   std::vector<int> relation_ids;
   for (const auto& [user, cleanup] : ledger.cleanups()) relation_ids.push_back(cleanup.relation_id);
   if (NeedsLive(context, relation_ids) && !facts.live) return std::nullopt;

@@ -127,8 +127,8 @@ struct SetSweepPending {
 using Operation =
     std::variant<op::SetRelationData, op::AddSecret, op::GrantSecret, op::SetSecret,
                  op::RemoveSecret, op::OpenSession, op::EnsureDatabase, op::AdoptDatabase,
-                 op::EnsureUser, op::LockUser, op::DropUser, op::EnsureOperator, op::Audit,
-                 op::Log, op::PutRecord, op::ForgetRecord, op::SetCleanup, op::ClearCleanup,
+                 op::EnsureUser, op::LockUser, op::DropUser, op::EnsureOperator, op::Audit, op::Log,
+                 op::PutRecord, op::ForgetRecord, op::SetCleanup, op::ClearCleanup,
                  op::SetSweepPending>;
 
 /// What one operation did. Only server operations fail as an outcome; a hook tool that fails

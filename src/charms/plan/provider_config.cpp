@@ -56,8 +56,9 @@ std::variant<ProviderConfig, core::Problem> ReadProviderConfig(const nlohmann::j
   const auto ssl_mode = ConfigString(config, "ssl-mode");
   const auto mode = db::ParseSslMode(ssl_mode.empty() ? "prefer" : ssl_mode);
   if (!mode) {
-    return core::Problem{"config ssl-mode \"" + core::Printable(ssl_mode) +
-                         "\" must be one of disable, allow, prefer, require, verify-ca, verify-full"};
+    return core::Problem{
+        "config ssl-mode \"" + core::Printable(ssl_mode) +
+        "\" must be one of disable, allow, prefer, require, verify-ca, verify-full"};
   }
   out.server.ssl_mode = *mode;
   out.server.ssl_ca = ConfigString(config, "ssl-ca");
@@ -114,8 +115,8 @@ std::string PublishedConfigDigest(const ProviderConfig& config) {
 
 std::string ClosestRotatePolicy(std::chrono::seconds period) {
   static const std::vector<std::pair<const char*, std::int64_t>> kPolicies{
-      {"hourly", 3600},          {"daily", 86400},         {"weekly", 7 * 86400},
-      {"monthly", 30 * 86400},   {"quarterly", 90 * 86400}, {"yearly", 365 * 86400}};
+      {"hourly", 3600},        {"daily", 86400},          {"weekly", 7 * 86400},
+      {"monthly", 30 * 86400}, {"quarterly", 90 * 86400}, {"yearly", 365 * 86400}};
   const std::int64_t wanted = period.count();
   const char* best = kPolicies.front().first;
   std::int64_t best_distance = -1;

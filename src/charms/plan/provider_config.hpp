@@ -4,11 +4,10 @@
 // its `server` part.
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "grantor/charms/provider.hpp"
 #include "grantor/core/access_policy.hpp"

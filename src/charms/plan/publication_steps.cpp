@@ -11,12 +11,13 @@ namespace grantor::charms {
 namespace {
 
 // Keys of the provider's application databag that grantor manages on the modern endpoint.
-const std::set<std::string> kModernKeys{"username", "password", "uris",      "tls",
-                                        "tls-ca",   "database", "endpoints", "read-only-endpoints",
-                                        "version",  "secret-user", "secret-tls"};
+const std::set<std::string> kModernKeys{
+    "username", "password",    "uris",      "tls",
+    "tls-ca",   "database",    "endpoints", "read-only-endpoints",
+    "version",  "secret-user", "secret-tls"};
 // Keys of the legacy unit/application databags grantor manages.
-const std::set<std::string> kPgsqlKeys{"allowed-units", "host",    "port",  "user",    "password",
-                                       "database",      "master",  "standbys", "state", "version"};
+const std::set<std::string> kPgsqlKeys{"allowed-units", "host",   "port",     "user",  "password",
+                                       "database",      "master", "standbys", "state", "version"};
 const std::set<std::string> kMysqlKeys{"host", "port", "user", "password", "database"};
 
 std::vector<std::string> SplitSpaces(const std::string& text) {
@@ -43,12 +44,13 @@ void WriteChanges(Walk& walk, const juju::RelationRef& relation, juju::Scope sco
 // The relation's secret of `group` holds `content` (created and granted on first use, a new
 // revision only when the content changed); its URI.
 std::optional<std::string> PublishSecret(const DecisionContext& context, Walk& walk,
-                                         const juju::RelationRef& relation,
-                                         RelationRecord& record, const std::string& group,
-                                         const core::Fields& content, const core::Fields& local) {
+                                         const juju::RelationRef& relation, RelationRecord& record,
+                                         const std::string& group, const core::Fields& content,
+                                         const core::Fields& local) {
   const juju::SecretOptions options = OwnedSecret(context, relation, group);
   const auto known = record.secrets.find(group);
-  const std::string uri = known != record.secrets.end() ? known->second : Get(local, "secret-" + group);
+  const std::string uri =
+      known != record.secrets.end() ? known->second : Get(local, "secret-" + group);
   if (!uri.empty()) {
     const std::optional<core::Fields>* current = walk.Secret(uri);
     if (current == nullptr) return std::nullopt;
@@ -72,7 +74,8 @@ bool PublishModern(const DecisionContext& context, Walk& walk, const juju::Relat
   const core::Fields* local = walk.OwnAppData();
   if (local == nullptr) return false;
   for (const std::string group : {"user", "tls"}) {
-    const core::Fields& content = group == "user" ? publication.user_secret : publication.tls_secret;
+    const core::Fields& content =
+        group == "user" ? publication.user_secret : publication.tls_secret;
     if (content.empty()) continue;
     const auto uri = PublishSecret(context, walk, relation, record, group, content, *local);
     if (!uri) return false;
@@ -144,7 +147,8 @@ std::optional<std::string> PublishedPassword(const DecisionContext& context, Wal
   const core::Fields* local =
       kind == EndpointKind::kLegacyPgsql ? walk.OwnUnitData() : walk.OwnAppData();
   if (local == nullptr) return std::nullopt;
-  const std::string published_user = Get(*local, kind == EndpointKind::kModern ? "username" : "user");
+  const std::string published_user =
+      Get(*local, kind == EndpointKind::kModern ? "username" : "user");
   return published_user == active_user ? Get(*local, "password") : std::string();
 }
 
@@ -161,8 +165,8 @@ bool Publish(const DecisionContext& context, Walk& walk, const juju::RelationRef
   return PublishLegacy(context, walk, relation, record, credentials);
 }
 
-void SetRotatePolicy(const DecisionContext& context, Walk& walk,
-                     const juju::RelationRef& relation, RelationRecord& record) {
+void SetRotatePolicy(const DecisionContext& context, Walk& walk, const juju::RelationRef& relation,
+                     RelationRecord& record) {
   const auto uri = record.secrets.find("user");
   if (uri == record.secrets.end()) return;
   const juju::SecretOptions options = OwnedSecret(context, relation, "user");

@@ -30,7 +30,7 @@ bool Publish(const DecisionContext& context, Walk& walk, const juju::RelationRef
 
 /// The user secret carries the rotate policy of config rotation-period (Juju then runs
 /// secret-rotate when it falls due): set again when the configuration changed it.
-void SetRotatePolicy(const DecisionContext& context, Walk& walk,
-                     const juju::RelationRef& relation, RelationRecord& record);
+void SetRotatePolicy(const DecisionContext& context, Walk& walk, const juju::RelationRef& relation,
+                     RelationRecord& record);
 
 }  // namespace grantor::charms

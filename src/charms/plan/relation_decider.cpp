@@ -35,8 +35,8 @@ ParsedRequest ParseRequest(const DecisionContext& context, const juju::RelationR
                            const RelationRecord& record, const juju::Databag& remote,
                            const std::string& remote_app) {
   ParsedRequest parsed;
-  parsed.access = core::AccessRequest{relation.ToString(), "", {}, "extra-user-roles",
-                                      Requester(context, record)};
+  parsed.access = core::AccessRequest{
+      relation.ToString(), "", {}, "extra-user-roles", Requester(context, record)};
   if (KindOfEndpoint(context.spec, relation.endpoint) == EndpointKind::kModern) {
     auto request = core::ParseDatabaseRequest(remote, relation.ToString(), context.spec.dialect);
     if (auto* refused = std::get_if<core::Problem>(&request)) {
@@ -76,8 +76,7 @@ Step Refuse(const DecisionContext& context, Walk& walk, const juju::RelationRef&
 }
 
 Step Provision(const DecisionContext& context, Walk& walk, const juju::RelationRef& relation,
-               RelationRecord& record, const juju::Databag& remote,
-               const std::string& remote_app) {
+               RelationRecord& record, const juju::Databag& remote, const std::string& remote_app) {
   const std::string previous_problem = record.problem;
   record.pending = false;
   record.problem.clear();
@@ -157,8 +156,7 @@ Step Provision(const DecisionContext& context, Walk& walk, const juju::RelationR
 
 }  // namespace
 
-Step DecideReconcile(const DecisionContext& context, const WorkItem& item,
-                     const ItemState& state) {
+Step DecideReconcile(const DecisionContext& context, const WorkItem& item, const ItemState& state) {
   Walk walk(state);
   const juju::RelationRef& relation = item.relation;
   RelationRecord record = state.record.value_or(RelationRecord{});
@@ -173,7 +171,8 @@ Step DecideReconcile(const DecisionContext& context, const WorkItem& item,
     } else {
       record.pending = false;
       record.served = false;
-      record.problem = "relation " + relation.ToString() + ": " + ServerErrorMessage(context, failure);
+      record.problem =
+          "relation " + relation.ToString() + ": " + ServerErrorMessage(context, failure);
     }
     walk.Run(op::PutRecord{relation.id, record});
     return walk.Finish(std::move(ending));

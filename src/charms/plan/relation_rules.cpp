@@ -53,8 +53,8 @@ std::optional<core::Problem> PolicyProblem(const DecisionContext& context,
 }
 
 op::Audit AuditOf(const DecisionContext& context, core::AuditEvent event, int relation_id,
-                  const RelationRecord& record, const std::string& user,
-                  const std::string& outcome, const std::string& reason) {
+                  const RelationRecord& record, const std::string& user, const std::string& outcome,
+                  const std::string& reason) {
   core::AuditRecord entry;
   entry.time = core::FormatUtc(context.now);
   entry.event = event;

@@ -27,8 +27,8 @@ std::optional<core::Problem> PolicyProblem(const DecisionContext& context,
 
 /// An audit record of this hook about relation `relation_id`.
 op::Audit AuditOf(const DecisionContext& context, core::AuditEvent event, int relation_id,
-                  const RelationRecord& record, const std::string& user,
-                  const std::string& outcome, const std::string& reason = {});
+                  const RelationRecord& record, const std::string& user, const std::string& outcome,
+                  const std::string& reason = {});
 
 /// Everything a client needs to connect with `user`.
 core::Credentials CredentialsFor(const DecisionContext& context, const std::string& user,

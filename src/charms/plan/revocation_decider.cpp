@@ -27,7 +27,8 @@ Step DecideRevoke(const DecisionContext& context, const WorkItem& item, const It
     without_secrets.secrets.clear();
     walk.Run(op::PutRecord{id, std::move(without_secrets)});
   }
-  const std::vector<std::string> users{UserOf(context, id, Slot::kA), UserOf(context, id, Slot::kB)};
+  const std::vector<std::string> users{UserOf(context, id, Slot::kA),
+                                       UserOf(context, id, Slot::kB)};
   const auto dropped = RevokeUsers(walk, cleanups, id, record.endpoint, users);
   if (!dropped) return walk.Pause();
   for (const Slot slot : {Slot::kA, Slot::kB}) {
@@ -35,8 +36,8 @@ Step DecideRevoke(const DecisionContext& context, const WorkItem& item, const It
     const bool issued = record.served && (slot == record.active || record.retiring == slot);
     if (!issued) continue;
     if (dropped->contains(user)) {
-      walk.Run(AuditOf(context, core::AuditEvent::kRevoke, id, record, user, "ok",
-                       "relation removed"));
+      walk.Run(
+          AuditOf(context, core::AuditEvent::kRevoke, id, record, user, "ok", "relation removed"));
     } else {
       walk.Run(AuditOf(context, core::AuditEvent::kRevoke, id, record, user, "locked",
                        "relation removed; login refused and sessions ended, drop pending: " +

@@ -30,9 +30,9 @@ bool LockUser(Walk& walk, std::map<std::string, PendingCleanup>& cleanups, const
     }
     why = by_admin->failure->message;
   }
-  walk.Run(op::Log{juju::LogLevel::kError, "user " + user + " of relation " +
-                                               std::to_string(relation_id) + ": lock failed: " +
-                                               error.message + " (" + why + ")"});
+  walk.Run(op::Log{juju::LogLevel::kError,
+                   "user " + user + " of relation " + std::to_string(relation_id) +
+                       ": lock failed: " + error.message + " (" + why + ")"});
   PendingCleanup cleanup{relation_id, endpoint, "lock failed: " + error.message};
   cleanups[user] = cleanup;
   walk.Run(op::SetCleanup{user, std::move(cleanup)});
@@ -58,8 +58,8 @@ std::optional<bool> DropLockedUser(Walk& walk, std::map<std::string, PendingClea
     const AdminAccess* admin = walk.Admin();
     if (admin == nullptr) return std::nullopt;
     if (!admin->usable) {
-      reason += " (with config admin-credentials the charm would try as the admin: " +
-                admin->why + ")";
+      reason +=
+          " (with config admin-credentials the charm would try as the admin: " + admin->why + ")";
     } else {
       const Outcome* by_admin = walk.Try(op::DropUser{user, Account::kAdmin});
       if (by_admin == nullptr) return std::nullopt;

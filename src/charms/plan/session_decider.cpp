@@ -48,9 +48,9 @@ Step LogIn(const DecisionContext& context, Walk& walk, const WorkItem& item,
     if (!walk.Run(op::EnsureOperator{db::OperatorSpec{user, password, grantable}})) {
       return walk.Pause();
     }
-    walk.Run(op::Log{juju::LogLevel::kWarning,
-                     "internal user " + user +
-                         ": the server refused its password; restored from its secret"});
+    walk.Run(op::Log{
+        juju::LogLevel::kWarning,
+        "internal user " + user + ": the server refused its password; restored from its secret"});
     if (!walk.Run(op::OpenSession{user, password})) return walk.Pause();
   }
   if (!item.check_privileges) return Opened(walk);
@@ -63,9 +63,9 @@ Step LogIn(const DecisionContext& context, Walk& walk, const WorkItem& item,
   if (admin == nullptr) return walk.Pause();
   if (!admin->usable) {
     // Blocked says so; the server-side functions still guard what the operator may do.
-    return Opened(walk, {AdminNeeded(context, *admin,
-                                     "repair grantor's operator account and functions (" +
-                                         **drift + ")")});
+    return Opened(
+        walk, {AdminNeeded(context, *admin,
+                           "repair grantor's operator account and functions (" + **drift + ")")});
   }
   if (!walk.Run(op::EnsureOperator{db::OperatorSpec{user, std::nullopt, grantable}})) {
     return walk.Pause();
@@ -86,8 +86,8 @@ Step DecideOpenSession(const DecisionContext& context, const WorkItem& item,
   const AdminAccess* admin = walk.Admin();
   if (admin == nullptr) return walk.Pause();
   if (!admin->usable) {
-    return NotOpened(walk, AdminNeeded(context, *admin,
-                                       "create grantor's operator account (needed once)"));
+    return NotOpened(
+        walk, AdminNeeded(context, *admin, "create grantor's operator account (needed once)"));
   }
   const std::string* fresh = walk.NewPassword();
   if (fresh == nullptr) return walk.Pause();

@@ -103,8 +103,6 @@ Step Walk::Pause() {
   return Step{std::move(queued_), std::move(needs_), std::nullopt};
 }
 
-Step Walk::Finish(Ending ending) {
-  return Step{std::move(queued_), {}, std::move(ending)};
-}
+Step Walk::Finish(Ending ending) { return Step{std::move(queued_), {}, std::move(ending)}; }
 
 }  // namespace grantor::charms
