@@ -167,6 +167,11 @@ std::vector<TrustRow> Rows() {
        .version = "10.11.6",
        .refused_saying = {"createrole cannot be given safely", "CREATE USER"},
        .never_read = {"database"}},
+      // --- how credentials travel: the requirer's to choose -------------------------------------
+      {.name = "requested-secrets and external-node-connectivity: as asked",
+       .request = with({{"requested-secrets", R"(["username","password","tls"])"},
+                        {"external-node-connectivity", "true"}}),
+       .made = {"ensure-db", "ensure-user"}},
       // --- malformed requests: refused, nothing asked of the server ------------------------------
       {.name = "a database name with a quote",
        .request = {{"database", "x\"; DROP ROLE admin"}},
