@@ -15,7 +15,7 @@
 #include <span>
 #include <variant>
 
-#include "charms/provider_parts.hpp"
+#include "charms/plan/databag.hpp"
 #include "grantor/charm/status_collector.hpp"
 #include "grantor/charms/charms.hpp"
 #include "grantor/core/database_request.hpp"

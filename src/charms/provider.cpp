@@ -1,7 +1,7 @@
 // The provider charm: a user per relation, published over postgresql_client / mysql_client v0
 // and the legacy pgsql / mysql interfaces, rotated without downtime, dropped when the relation
 // goes. This file wires the hooks and actions to the executor (provider_executor.hpp), whose
-// decisions are the pure planner of hook_plan.hpp.
+// decisions are the pure decider's (plan/decision.hpp).
 
 #include "grantor/charms/provider.hpp"
 
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "charms/plan/hook_reads.hpp"
+#include "charms/password_actions.hpp"
 #include "charms/provider_executor.hpp"
-#include "charms/provider_parts.hpp"
 
 namespace grantor::charms {
 namespace {

@@ -3,13 +3,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "charms/plan/action_decisions.hpp"
+#include "charms/plan/leader_work.hpp"
+#include "charms/plan/relation_rules.hpp"
 #include "charms/provider_executor.hpp"
 
 namespace grantor::charms {
 namespace {
-
-constexpr int kDefaultAuditEntries = 50;
-constexpr int kMaxAuditEntries = 10000;
 
 std::string JoinIds(const std::vector<int>& ids) {
   std::string out;
@@ -28,56 +28,40 @@ void ProviderExecutor::RotateCredentialsAction() {
     return backend_.ActionFail("rotate-credentials can only run on the leader unit: juju run " +
                                context_.app_name + "/leader rotate-credentials");
   }
-  std::optional<int> wanted;
-  if (params.contains("relation-id")) {
-    const auto& value = params["relation-id"];
-    if (!value.is_number_integer() || value.get<long long>() < 0 ||
-        value.get<long long>() > 2147483647LL) {
-      return backend_.ActionFail("relation-id must be a relation id (a whole number)");
-    }
-    wanted = static_cast<int>(value.get<long long>());
-  }
+  const auto wanted = RelationIdParameter(params);
+  if (const auto* refused = std::get_if<std::string>(&wanted)) return backend_.ActionFail(*refused);
   leader_ = true;
   ledger_.emplace(backend_.StateGet());
   auto config = LoadConfig(/*fresh=*/true);
   if (auto* problem = std::get_if<core::Problem>(&config)) {
     return backend_.ActionFail("the charm is not configured: " + problem->message);
   }
-  config_ = std::get<ProviderConfig>(config);
-  std::vector<int> targets;
-  for (const auto& relation : LiveRelations()) {
-    if (wanted && relation.id != *wanted) continue;
-    const RelationRecord* record = ledger_->Find(relation.id);
-    if (record != nullptr && record->served) {
-      targets.push_back(relation.id);
-    } else if (wanted) {
-      return backend_.ActionFail("relation " + relation.ToString() +
-                                 " has no credentials to rotate yet" +
-                                 (record != nullptr && !record->problem.empty()
-                                      ? " (" + record->problem + ")"
-                                      : std::string()));
-    }
-  }
-  if (wanted && targets.empty()) {
-    return backend_.ActionFail("unknown relation id " + std::to_string(*wanted) + ": not a relation of " +
-                               context_.app_name + "'s " + spec_.modern_endpoint +
-                               " or legacy endpoints");
-  }
+  const DecisionContext context(spec_, std::get<ProviderConfig>(std::move(config)), context_,
+                                deps_.clock());
+  ProviderInterpreter interpreter(deps_, backend_, *ledger_, context);
+  const auto targets = RotationTargets(spec_, context_.app_name, interpreter.LiveRelations(),
+                                       *ledger_, std::get<std::optional<int>>(wanted));
+  if (const auto* refused = std::get_if<std::string>(&targets))
+    return backend_.ActionFail(*refused);
   std::vector<int> rotated;
-  charm::StatusCollector unused;
-  try {
-    engine_ = ConnectAsOperator(unused, /*check_privileges=*/false);
-    if (!engine_) {
-      SaveLedger();
-      return backend_.ActionFail("the operator user cannot be created: check admin-credentials");
-    }
-    for (const int id : targets) {
-      if (Rotate(id, "rotate-credentials action")) rotated.push_back(id);
-    }
-  } catch (const db::DbError& error) {
+  const auto fail = [&](const ServerFailure& failure) {
     SaveLedger();
-    const std::string done = rotated.empty() ? "" : " (rotated before the failure: " + JoinIds(rotated) + ")";
-    return backend_.ActionFail(ServerErrorMessage(error) + done);
+    const std::string done =
+        rotated.empty() ? "" : " (rotated before the failure: " + JoinIds(rotated) + ")";
+    backend_.ActionFail(ServerErrorMessage(context, failure) + done);
+  };
+  WorkItem open;
+  open.kind = WorkItem::Kind::kOpenSession;
+  const Ending session = interpreter.Run(open);
+  if (session.stop) return fail(*session.stop);
+  if (!session.acted) {
+    SaveLedger();
+    return backend_.ActionFail("the operator user cannot be created: check admin-credentials");
+  }
+  for (const int id : std::get<std::vector<int>>(targets)) {
+    const Ending ending = interpreter.Run(RotationItem(*ledger_, id, "rotate-credentials action"));
+    if (ending.stop) return fail(*ending.stop);
+    if (ending.acted) rotated.push_back(id);
   }
   SaveLedger();
   backend_.ActionSet({{"rotated", JoinIds(rotated)}});
@@ -85,18 +69,11 @@ void ProviderExecutor::RotateCredentialsAction() {
 
 void ProviderExecutor::AuditLogAction() {
   const nlohmann::json params = backend_.ActionGet();
-  int limit = kDefaultAuditEntries;
-  if (params.contains("limit")) {
-    const auto& value = params["limit"];
-    if (!value.is_number_integer() || value.get<long long>() < 1 ||
-        value.get<long long>() > kMaxAuditEntries) {
-      return backend_.ActionFail("limit must be a whole number from 1 to " +
-                                 std::to_string(kMaxAuditEntries));
-    }
-    limit = static_cast<int>(value.get<long long>());
-  }
-  const nlohmann::json entries = deps_.audit ? deps_.audit->Recent(static_cast<std::size_t>(limit))
-                                             : nlohmann::json::array();
+  const auto limit = AuditLimitParameter(params);
+  if (const auto* refused = std::get_if<std::string>(&limit)) return backend_.ActionFail(*refused);
+  const nlohmann::json entries =
+      deps_.audit ? deps_.audit->Recent(static_cast<std::size_t>(std::get<int>(limit)))
+                  : nlohmann::json::array();
   backend_.ActionSet({{"entries", entries.dump()}});
 }
 

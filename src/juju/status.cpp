@@ -22,4 +22,24 @@ const char* StatusName(StatusKind kind) {
   return "unknown";
 }
 
+int StatusPriority(StatusKind kind) {
+  switch (kind) {
+    case StatusKind::kError: return 5;
+    case StatusKind::kBlocked: return 4;
+    case StatusKind::kMaintenance: return 3;
+    case StatusKind::kWaiting: return 2;
+    case StatusKind::kActive: return 1;
+    case StatusKind::kUnknown: return 0;
+  }
+  return 0;
+}
+
+Status HighestStatus(const std::vector<Status>& statuses) {
+  const Status* best = nullptr;
+  for (const auto& status : statuses) {
+    if (best == nullptr || StatusPriority(status.kind) > StatusPriority(best->kind)) best = &status;
+  }
+  return best == nullptr ? Status::Active() : *best;
+}
+
 }  // namespace grantor::juju

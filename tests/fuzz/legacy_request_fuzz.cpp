@@ -11,7 +11,7 @@
 #include <string>
 #include <variant>
 
-#include "charms/provider_parts.hpp"
+#include "charms/plan/legacy_request.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <variant>
 
-#include "charms/provider_parts.hpp"
+#include "charms/plan/provider_config.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -2,6 +2,7 @@
 // Workload status values, as `status-set` accepts them.
 
 #include <string>
+#include <vector>
 
 namespace grantor::juju {
 
@@ -22,5 +23,10 @@ struct Status {
 
 /// "maintenance", "blocked", "waiting", "active", "unknown", "error".
 const char* StatusName(StatusKind kind);
+/// How urgent a status is, as ops' collect-status orders them: error > blocked > maintenance >
+/// waiting > active > unknown (larger is more urgent).
+int StatusPriority(StatusKind kind);
+/// The first of `statuses` of the highest priority; Active("") when there is none.
+Status HighestStatus(const std::vector<Status>& statuses);
 
 }  // namespace grantor::juju

@@ -1,8 +1,9 @@
 #pragma once
-// The provider's decisions as a pure function: given the hook, what the unit recorded
+// The provider's first decision as a pure function: given the hook, what the unit recorded
 // (Ledger) and the little the hook read from Juju, what must this hook do? The executor
-// (provider.cpp) reads what ReadsFor() asks, calls PlanHook(), and does the I/O the plan names;
-// a plan that is Nothing() ends the hook without another tool call or any database connection.
+// (provider_executor.cpp) reads what ReadsFor() asks, calls PlanHook(), and has the work the
+// plan names decided item by item (decision.hpp); a plan that is Nothing() ends the hook
+// without another tool call or any database connection.
 //
 // Juju facts the plan relies on:
 //   - every change of the remote application's databag fires relation-changed with no remote

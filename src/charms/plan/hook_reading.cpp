@@ -57,4 +57,12 @@ HookReadings ReadHook(const HookReads& reads, const juju::HookContext& context,
   return readings;
 }
 
+FirstReads ReadFirst(const HookReads& reads, const juju::HookContext& context,
+                     EndpointKind endpoint, juju::JujuBackend& backend, std::int64_t now) {
+  FirstReads first;
+  if (reads.ledger) first.unit_state = backend.StateGet();
+  first.readings = ReadHook(reads, context, endpoint, backend, now);
+  return first;
+}
+
 }  // namespace grantor::charms

@@ -27,6 +27,19 @@ struct HookReadings {
 HookReadings ReadHook(const HookReads& reads, const juju::HookContext& context,
                       EndpointKind endpoint, juju::JujuBackend& backend, std::int64_t now);
 
+/// A hook's first reads, made before it can plan: the unit's state (state-get, when ReadsFor
+/// asks for the ledger; {} otherwise), then ReadHook's. The full binary's main may make them
+/// (to decide whether the hook has anything to do) and hand them to the provider's executor,
+/// which then does not read them again.
+struct FirstReads {
+  juju::Databag unit_state;
+  HookReadings readings;
+};
+
+/// Makes the first reads `reads` asks for, in that order.
+FirstReads ReadFirst(const HookReads& reads, const juju::HookContext& context,
+                     EndpointKind endpoint, juju::JujuBackend& backend, std::int64_t now);
+
 /// The request fields a digest covers, by endpoint kind, and the digest itself (16 hex digits
 /// of FNV-1a over a length-prefixed encoding, so no two requests share an encoding).
 std::string RequestDigest(const juju::Databag& remote, EndpointKind kind, const std::string& remote_app);

@@ -27,6 +27,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "grantor/juju/backend.hpp"
@@ -103,9 +104,12 @@ class Ledger {
   const RelationRecord* Find(int id) const;
   /// The record of relation `id`, created empty for `endpoint` when absent.
   RelationRecord& Record(int id, const std::string& endpoint);
+  /// Replaces the record of relation `id`.
+  void Put(int id, RelationRecord record) { relations_[id] = std::move(record); }
   void Forget(int id);
-  /// Relations forgotten since the last call whose rotation state is in the peer data (to be
-  /// deleted there).
+  /// Relations forgotten whose rotation state is in the peer data (to be deleted there).
+  const std::vector<int>& forgotten_peer_rotations() const { return forgotten_peer_rotations_; }
+  /// forgotten_peer_rotations(), emptied (once they are deleted from the peer data).
   std::vector<int> TakeForgottenPeerRotations();
   /// Every relation id with a record, ascending.
   std::vector<int> Ids() const;
