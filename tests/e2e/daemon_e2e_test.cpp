@@ -23,6 +23,7 @@
 #include <random>
 #include <regex>
 #include <sstream>
+#include <optional>
 #include <thread>
 
 #include "e2e_support.hpp"
@@ -302,11 +303,24 @@ TEST_F(DaemonTest, ADaemonKilledInTheMiddleOfAHookFailsItAndResolveConverges) {
     FrozenServer frozen(postgres);
     const std::size_t log_before = DaemonLog().size();
     std::thread integrate([this] { model_.Try({"integrate", "app", "provider:database"}); });
+    // The hook of the relation that the daemon started last and has not finished, if any.
+    const auto in_flight = [&]() -> std::optional<std::size_t> {
+      const std::string log = DaemonLog();
+      const std::size_t run = log.rfind("running hooks/database-relation");
+      if (run == std::string::npos || run < log_before) return std::nullopt;
+      if (log.find("finished ", run) != std::string::npos) return std::nullopt;
+      return run;
+    };
+    // Blocked on the frozen server: still running two seconds later (a hook that does not
+    // reach the server takes milliseconds, however loaded the machine).
     const bool busy = WaitFor(
-        [&] { return DaemonLog().find("running hooks/database-relation", log_before) !=
-                     std::string::npos; },
-        20s);
-    std::this_thread::sleep_for(500ms);  // now blocked on the frozen server
+        [&] {
+          const auto started = in_flight();
+          if (!started) return false;
+          std::this_thread::sleep_for(2s);
+          return in_flight() == started;
+        },
+        40s);
     ::kill(killed, SIGKILL);
     integrate.join();
     ASSERT_TRUE(busy) << DaemonLog();

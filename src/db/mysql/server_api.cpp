@@ -525,15 +525,23 @@ std::vector<std::string> ServerApi::Problems(const Rows& check_rows, const Rows*
     problems.push_back("server-side procedures are version " + version + ", expected " +
                        std::to_string(kServerApiVersion));
   }
-  if (problems.empty() && DefinitionsDiffer(check_rows)) {
-    if (altered == nullptr || altered->empty()) problems.emplace_back("a routine's definition altered");
+  // The digests name what else differs: every routine when nothing was named yet, the routines
+  // added by hand otherwise (whether a routine's timestamps still match depends on the second it
+  // was altered in, so an added routine must not depend on them).
+  if (DefinitionsDiffer(check_rows)) {
+    const bool named_already = !problems.empty();
     for (const auto& row : altered != nullptr ? *altered : Rows{}) {
       if (row.size() < 2) continue;
       const bool known = std::any_of(routines_.begin(), routines_.end(),
                                      [&](const Routine& r) { return r.name == row[1]; });
-      std::string type = row[0] == "FUNCTION" ? "function " : "procedure ";
-      problems.push_back(type + core::Printable(row[1]) + (known ? " altered" : " added"));
+      if (named_already && known) continue;
+      const std::string type = row[0] == "FUNCTION" ? "function " : "procedure ";
+      std::string line = type + core::Printable(row[1]) + (known ? " altered" : " added");
+      if (std::find(problems.begin(), problems.end(), line) == problems.end()) {
+        problems.push_back(std::move(line));
+      }
     }
+    if (problems.empty()) problems.emplace_back("a routine's definition altered");
   }
   return problems;
 }
