@@ -37,7 +37,10 @@ void CheckAccepted(const grantor::charms::ProviderConfig& out, const nlohmann::j
   const auto& server = out.server;
   Check(!server.host.empty() && server.host.size() <= 255 && OnlyChars(server.host, ".-_:/[]"),
         "the host is a host name, address or socket directory");
-  Check(!out.admin_secret.empty(), "the admin secret is named");
+  // admin-credentials is optional once the operator account exists (docs/security.md): an
+  // accepted config carries exactly what was set, nothing made up.
+  Check(out.admin_secret == StringOption(config, "admin-credentials"),
+        "the admin secret is the configured one, or none");
   Check(server.port >= 1 && server.port <= 65535, "the port is a TCP port");
   auto port = config.find("port");
   if (port != config.end() && port->is_number_integer()) {
